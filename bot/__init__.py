@@ -1,0 +1,1 @@
+"""MI-trainer application: coder, coach, practice session, storage and front ends."""
