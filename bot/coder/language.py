@@ -1,0 +1,129 @@
+"""Danish or English? A cue-word vote that works on short, lower-case, typo'd replies.
+
+The cues live in `lexicons/language.yaml`: weighted function words per language, the Danish letters
+æ ø å, and spelling patterns for words in neither list (typos, rare words).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from bot.coder.lexicon import LANGUAGES, LexiconError, read_data_file
+
+MAX_DETECT_CHARS = 1000
+"""Only the start of a long text is read: a thousand characters are plenty to tell the language."""
+
+# Words with an inner apostrophe stay whole ("don't", "you're"); curly apostrophes are read as straight.
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageCues:
+    """Compiled cues: word weights and spelling patterns per language."""
+
+    words: Mapping[str, Mapping[str, float]]
+    """word → {language: weight}"""
+    patterns: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]
+    letters: re.Pattern[str]
+    letter_weight: float
+    letter_cap: float
+    default: str
+
+    def scores(self, text: str) -> dict[str, float]:
+        """The evidence for each language in `text` (higher = more likely)."""
+        sample = text[:MAX_DETECT_CHARS].translate(_APOSTROPHES).casefold()
+        scores = dict.fromkeys(LANGUAGES, 0.0)
+        letters = len(self.letters.findall(sample))
+        scores["da"] += min(letters * self.letter_weight, self.letter_cap)
+        for token in _TOKEN.findall(sample):
+            weights = self.words.get(token)
+            if weights is not None:
+                for lang, weight in weights.items():
+                    scores[lang] += weight
+                continue
+            if len(token) < 3:
+                continue
+            for lang, patterns in self.patterns.items():
+                # One vote per word and language, however many spelling patterns fit.
+                best = max((weight for pattern, weight in patterns if pattern.search(token)), default=0.0)
+                scores[lang] += best
+        return scores
+
+    def detect(self, text: str, fallback: str | None = None) -> str | None:
+        """The likelier language, or `fallback` when the text gives no clear answer."""
+        scores = self.scores(text)
+        if scores["da"] > scores["en"]:
+            return "da"
+        if scores["en"] > scores["da"]:
+            return "en"
+        return fallback
+
+
+def _fail(message: str) -> LexiconError:
+    return LexiconError(f"bot/coder/lexicons/language.yaml: {message}")
+
+
+def parse_cues(data: Any) -> LanguageCues:
+    """Compile the cues from the parsed `language.yaml` (raises LexiconError)."""
+    if not isinstance(data, Mapping):
+        raise _fail("expected a mapping")
+    words: dict[str, dict[str, float]] = {}
+    by_language = data.get("words")
+    if not isinstance(by_language, Mapping) or set(by_language) != set(LANGUAGES):
+        raise _fail(f"words: expected one list per language ({', '.join(LANGUAGES)})")
+    for lang in LANGUAGES:
+        weighted = by_language[lang]
+        if not isinstance(weighted, Mapping):
+            raise _fail(f"words.{lang}: expected weight: [words]")
+        for weight, entries in weighted.items():
+            if not isinstance(weight, int | float) or not isinstance(entries, list):
+                raise _fail(f"words.{lang}.{weight}: expected a number and a list of words")
+            for entry in entries:
+                word = str(entry).casefold().translate(_APOSTROPHES)
+                slot = words.setdefault(word, {})
+                others = [other for other in slot if other != lang]
+                if others:
+                    raise _fail(f"words: {word!r} is listed for both {others[0]} and {lang}")
+                slot[lang] = max(float(weight), slot.get(lang, 0.0))
+    patterns: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {}
+    pattern_data = data.get("patterns", {})
+    if not isinstance(pattern_data, Mapping):
+        raise _fail("patterns: expected a mapping per language")
+    for lang in LANGUAGES:
+        entries = pattern_data.get(lang, {}) or {}
+        if not isinstance(entries, Mapping):
+            raise _fail(f"patterns.{lang}: expected pattern: weight")
+        try:
+            patterns[lang] = tuple((re.compile(str(source)), float(weight)) for source, weight in entries.items())
+        except (re.error, TypeError, ValueError) as error:
+            raise _fail(f"patterns.{lang}: {error}") from error
+    default = data.get("default", "da")
+    if default not in LANGUAGES:
+        raise _fail("default: expected da or en")
+    return LanguageCues(
+        words=words,
+        patterns=patterns,
+        letters=re.compile("[æøå]"),
+        letter_weight=float(data.get("letter_weight", 2)),
+        letter_cap=float(data.get("letter_cap", 6)),
+        default=str(default),
+    )
+
+
+@cache
+def language_cues() -> LanguageCues:
+    """The shipped cues, compiled once per process."""
+    return parse_cues(read_data_file("language.yaml"))
+
+
+def detect_language(text: str, fallback: str | None = None) -> str:
+    """ "da" or "en" for `text`; when it gives no clear answer, `fallback`, else the default (Danish)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, not {type(text).__name__}")
+    cues = language_cues()
+    return cues.detect(text) or fallback or cues.default

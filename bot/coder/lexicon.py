@@ -1,0 +1,234 @@
+"""Lexicons: the words and patterns of the MI coder, read once from `lexicons/<lang>.yaml`.
+
+The data files hold the language; this module only turns lists of phrases into compiled,
+case-insensitive, whole-word regular expressions (see the header of `lexicons/da.yaml`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from state_machines.codes import Code
+
+LANGUAGES: tuple[str, ...] = ("da", "en")
+
+# The codes a lexicon may list directly under `codes:` (questions and reflections come from form).
+LEXICON_CODES: tuple[Code, ...] = (
+    Code.CONFRONT,
+    Code.PERSUADE,
+    Code.ASK_PERMISSION,
+    Code.SEEK_COLLABORATION,
+    Code.EMPHASIZE_AUTONOMY,
+    Code.AFFIRM,
+    Code.GIVING_INFORMATION,
+    Code.OTHER,
+)
+COMPLEX_KINDS: tuple[str, ...] = ("ambivalence", "feeling", "meaning")
+
+_FLAGS = re.IGNORECASE
+_PUNCT_RUN = r"[\s,.!?…:;\-\"'()]*"
+# Danish letters also match their ASCII spellings, for learners on foreign keyboards.
+_ASCII_FALLBACK = {"æ": "(?:æ|ae)", "ø": "(?:ø|oe)", "å": "(?:å|aa)", "Æ": "(?:æ|ae)", "Ø": "(?:ø|oe)", "Å": "(?:å|aa)"}
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used (missing key, bad pattern); says which file and key."""
+
+
+Pattern = re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The compiled patterns of one language."""
+
+    language: str
+    stopwords: frozenset[str]
+    backchannel_only: Pattern
+    """Full match: a clause made of backchannels only ("ok", "mm", "ja ja")."""
+    backchannel_prefix: Pattern
+    connective_prefix: Pattern
+    tag_end: Pattern
+    """Search: a tag question closing a statement (", ikke?")."""
+    open_start: Pattern
+    open_needs_mark: Pattern
+    """Match: open-question words that also start statements ("when you …"): open only with "?"."""
+    open_phrase: Pattern
+    question_split: Pattern
+    """Search: ", hvad …" / ", tror du …" — where a statement turns into a question inside one clause."""
+    open_in_situ: Pattern
+    """Search, in a clause ending in "?": a question word late in the clause ("… for how long?")."""
+    closed_start: Pattern
+    reflection_start: Pattern
+    complex: Mapping[str, Pattern]
+    codes: Mapping[Code, Pattern]
+    advice: Pattern
+    imperatives: Pattern
+    """Match at a clause start: advice given as a command."""
+    warnings: Pattern
+    permission: Pattern
+    consent_context: Pattern
+    consent_short: Pattern
+    consent_max_words: int
+    negators: Pattern
+    second_person: frozenset[str]
+    first_person: frozenset[str]
+
+
+def _entry_regex(entry: str, ascii_fallback: bool) -> str:
+    """One lexicon entry as regex source: spaces match any white space, æøå also their ASCII forms."""
+    source = entry.strip().replace(" ?", r"\s*").replace(" ", r"\s+")
+    if ascii_fallback:
+        source = "".join(_ASCII_FALLBACK.get(char, char) for char in source)
+    return source
+
+
+def _alternation(entries: Sequence[str], ascii_fallback: bool) -> str:
+    # Longest entries first: regex alternation takes the first branch that matches, and the longest
+    # phrase is the better evidence ("det er dit valg" rather than "dit valg").
+    ordered = sorted({entry.strip() for entry in entries if entry.strip()}, key=lambda e: (-len(e), e))
+    if not ordered:
+        return "(?!)"  # matches nothing
+    return "|".join(_entry_regex(entry, ascii_fallback) for entry in ordered)
+
+
+def _words(entries: Sequence[str], ascii_fallback: bool) -> str:
+    return rf"(?<!\w)(?:{_alternation(entries, ascii_fallback)})(?!\w)"
+
+
+class _Reader:
+    """Reads keys of one lexicon file, naming the file and key in every error."""
+
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        self.data = data
+        self.source = source
+        self.ascii_fallback = bool(data.get("ascii_fallback", False))
+
+    def fail(self, key: str, message: str) -> LexiconError:
+        return LexiconError(f"{self.source}: {key}: {message}")
+
+    def strings(self, key: str, data: Mapping[str, Any] | None = None) -> list[str]:
+        value = (self.data if data is None else data).get(key)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "expected a list of strings")
+        return [str(item) for item in value]
+
+    def compile(self, key: str, source: str) -> Pattern:
+        try:
+            return re.compile(source, _FLAGS)
+        except re.error as error:
+            raise self.fail(key, f"bad pattern: {error}") from error
+
+    def words(self, key: str, data: Mapping[str, Any] | None = None) -> Pattern:
+        return self.compile(key, _words(self.strings(key, data), self.ascii_fallback))
+
+    def prefix(self, key: str) -> Pattern:
+        """Match (at a position) a run of these words, each followed by punctuation or space."""
+        body = _alternation(self.strings(key), self.ascii_fallback)
+        return self.compile(key, rf"(?:(?:{body})(?!\w){_PUNCT_RUN})+")
+
+    def word_set(self, key: str) -> frozenset[str]:
+        return frozenset(word.casefold() for word in self.strings(key))
+
+
+def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
+    """Compile a lexicon from its parsed YAML (raises LexiconError naming the bad key)."""
+    if not isinstance(data, Mapping):
+        raise LexiconError(f"{source}: expected a mapping at the top level")
+    read = _Reader(data, source)
+    language = data.get("language")
+    if language not in LANGUAGES:
+        raise read.fail("language", f"expected one of {', '.join(LANGUAGES)}")
+    fallback = read.ascii_fallback
+    backchannels = _alternation(read.strings("backchannels"), fallback)
+    tags = _alternation(read.strings("tags"), fallback)
+    wh = _alternation(read.strings("wh_words"), fallback)
+    consent_short = _alternation(read.strings("consent_short"), fallback)
+    closed = "|".join(f"(?:{_entry_regex(entry, fallback)})" for entry in read.strings("closed_question_starts"))
+
+    complex_data = data.get("complex")
+    if not isinstance(complex_data, Mapping):
+        raise read.fail("complex", "expected a mapping of ambivalence, feeling, meaning")
+    complex_patterns = {kind: read.words(f"complex.{kind}", {f"complex.{kind}": complex_data.get(kind)})
+                        for kind in COMPLEX_KINDS}
+
+    codes_data = data.get("codes")
+    if not isinstance(codes_data, Mapping):
+        raise read.fail("codes", "expected a mapping from code to phrases")
+    unknown = sorted(set(codes_data) - {code.value for code in LEXICON_CODES} - {"advice"})
+    if unknown:
+        raise read.fail("codes", f"unknown code(s): {', '.join(map(str, unknown))}")
+    codes = {code: read.words(f"codes.{code.value}", {f"codes.{code.value}": codes_data.get(code.value)})
+             for code in LEXICON_CODES}
+    advice = read.words("codes.advice", {"codes.advice": codes_data.get("advice")})
+
+    max_words = data.get("consent_max_words", 5)
+    if not isinstance(max_words, int) or max_words < 1:
+        raise read.fail("consent_max_words", "expected a positive whole number")
+
+    return Lexicon(
+        language=str(language),
+        stopwords=read.word_set("stopwords"),
+        backchannel_only=read.compile("backchannels", rf"{_PUNCT_RUN}(?:(?:{backchannels})(?!\w){_PUNCT_RUN})+"),
+        backchannel_prefix=read.prefix("backchannels"),
+        connective_prefix=read.prefix("connectives"),
+        tag_end=read.compile("tags", rf"(?:(?P<comma>,)\s*|\s+|(?<!\S))(?:{tags})(?!\w)[\s?.!]*$"),
+        open_start=read.words("open_question_starts"),
+        open_needs_mark=read.words("open_starts_needing_mark"),
+        open_phrase=read.words("open_question_phrases"),
+        question_split=read.compile(
+            "wh_words", rf",\s*(?:(?:og|and|men|but|så|so)\s+)?(?=(?:{wh})(?!\w)|(?:{closed})(?!\w))"),
+        open_in_situ=read.words("open_in_situ"),
+        closed_start=read.compile("closed_question_starts", rf"(?:{closed})(?!\w)"),
+        reflection_start=read.words("reflection_starts"),
+        complex=complex_patterns,
+        codes=codes,
+        advice=advice,
+        imperatives=read.words("imperatives"),
+        warnings=read.words("warnings"),
+        permission=read.words("permission_markers"),
+        consent_context=read.words("consent_context"),
+        consent_short=read.compile("consent_short", rf"\W*(?:{consent_short})(?!\w)"),
+        consent_max_words=max_words,
+        negators=read.words("negators"),
+        second_person=read.word_set("second_person"),
+        first_person=read.word_set("first_person"),
+    )
+
+
+class _WordLoader(yaml.SafeLoader):
+    """Safe loader that reads yes/no/on/off as words: lexicons list "ja", "nej", "yes", "no"."""
+
+
+# YAML 1.1 turns yes/no/on/off into booleans; here only true/false are booleans.
+_WordLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_WordLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse lexicon YAML: safe loader, yes/no/on/off kept as strings."""
+    return yaml.load(text, Loader=_WordLoader)
+
+
+def read_data_file(name: str) -> Any:
+    """A YAML file shipped in `bot/coder/lexicons/`."""
+    return parse_yaml(resources.files("bot.coder.lexicons").joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def load_lexicon(language: str) -> Lexicon:
+    """The shipped lexicon of `language` ("da" or "en"), compiled once per process."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no lexicon for language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    name = f"{language}.yaml"
+    return parse_lexicon(read_data_file(name), f"bot/coder/lexicons/{name}")

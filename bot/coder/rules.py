@@ -1,0 +1,498 @@
+"""The rules of the MI coder: from a reply (and the client's last line) to rule hits and features.
+
+Two steps, kept apart so a trained model can reuse the first:
+
+1. `analyse(text, context, lexicon)` cuts the reply into clauses (sentences, dash-separated parts,
+   a statement and the question that follows it after a comma), reads each clause's form (open /
+   closed / declarative question, tag question, reflection opener, overlap with the client's line)
+   and the lexicon phrases found in it, and gives every clause one *act*. The result, `Analysis`,
+   holds the codes present with their evidence (`hits`), the clauses, and numeric `features`.
+2. `decide(analysis)` picks the primary code. The rule (what a supervisor codes first):
+   a. MI-inconsistent behaviour wins wherever it is: confront, then persuade. A lecture with a
+      question mark is still a lecture.
+   b. Advice given with permission (persuade_with_permission) comes next: it is what the learner did.
+   c. Otherwise, when the reply *ends* in a question (open, closed, asking permission, or a
+      collaboration question), that question is primary: it is what the client answers — unless
+      reflections before it are long (≥ LONG_REFLECTION_WORDS words), which makes the question a
+      check-in tacked onto a reflection, and the reflection primary.
+   d. Otherwise the most specific code present, in PRIORITY order.
+   The other codes follow the primary in order of appearance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.coded_reply import Evidence
+from bot.coder.lexicon import COMPLEX_KINDS, Lexicon
+from state_machines.codes import REFLECTIONS, Code
+
+MAX_TEXT_CHARS = 2000
+"""Only the start of a longer reply is analysed (the practice session refuses longer ones anyway)."""
+MAX_CONTEXT_CHARS = 1000
+LONG_REFLECTION_WORDS = 25
+"""Reflection words before a final question from which the reflection, not the question, is primary."""
+COMPLEX_REFLECTION_WORDS = 25
+"""A reflection this long nearly always adds meaning: MITI coders call it complex."""
+STATEMENT_INFO_WORDS = 8
+"""A neutral statement (not about the client, no reflection) this long is giving information."""
+EVIDENCE_MAX_CHARS = 80
+PERSONAL_WINDOW = 8
+"""A clause with "du"/"you" among its first words is about the client."""
+
+PRIORITY: tuple[Code, ...] = (
+    Code.CONFRONT,
+    Code.PERSUADE,
+    Code.PERSUADE_WITH_PERMISSION,
+    Code.ASK_PERMISSION,
+    Code.SEEK_COLLABORATION,
+    Code.EMPHASIZE_AUTONOMY,
+    Code.AFFIRM,
+    Code.COMPLEX_REFLECTION,
+    Code.SIMPLE_REFLECTION,
+    Code.GIVING_INFORMATION,
+    Code.OPEN_QUESTION,
+    Code.CLOSED_QUESTION,
+    Code.OTHER,
+)
+"""Most salient first; used for step d of `decide` and to pick each clause's act."""
+_RANK = {code: rank for rank, code in enumerate(PRIORITY)}
+_QUESTION_ACTS = frozenset({Code.OPEN_QUESTION, Code.CLOSED_QUESTION, Code.ASK_PERMISSION})
+_NEGATABLE = frozenset({Code.AFFIRM, Code.EMPHASIZE_AUTONOMY})
+
+# Read every text through one length-preserving table, so a match in the normalised text is also the
+# exact evidence substring of the original (same offsets): control characters, zero-width and
+# direction marks become spaces, typographic quotes and dashes their plain forms.
+_TABLE: dict[int, str] = {code: " " for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+_TABLE.update({ord("\n"): "\n", ord("\r"): "\n", 0x85: "\n", 0x2028: "\n", 0x2029: "\n"})
+# Lone surrogates (from JSON "\ud800") are noise too.
+_INVISIBLE = [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF, 0xA0,
+              *range(0xD800, 0xE000)]
+_TABLE.update({code: " " for code in _INVISIBLE})
+_TABLE.update({ord(c): "'" for c in "’‘´`ʼ"})
+_TABLE.update({ord(c): '"' for c in "“”„«»"})
+_TABLE.update({ord(c): "-" for c in "–—‒―−"})
+_TABLE.update({ord("？"): "?", ord("！"): "!", ord("¿"): " ", ord("¡"): " ", ord("。"): ".", ord("，"): ","})
+
+_BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_HAS_WORD = re.compile(r"[^\W_]")
+_LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
+
+
+def normalise(text: str) -> str:
+    """`text` with the same length, read-friendly: see `_TABLE`."""
+    return text.translate(_TABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One clause of the reply and the act it was coded as."""
+
+    start: int
+    end: int
+    question_mark: bool
+    words: int
+    act: Code
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the rules see in one reply: codes with evidence, clauses, and features for a model."""
+
+    text: str
+    """The analysed part of the reply (at most MAX_TEXT_CHARS characters)."""
+    lang: str
+    clauses: tuple[Clause, ...]
+    hits: Mapping[Code, tuple[Evidence, ...]]
+    """Every code present, in order of first appearance; evidence may be empty (a fallback)."""
+    features: Mapping[str, float]
+
+
+@dataclass(slots=True)
+class _Builder:
+    """Collects codes and evidence while the clauses are read, in order of appearance."""
+
+    original: str
+    hits: dict[Code, list[Evidence]] = field(default_factory=dict)
+
+    def add(self, code: Code, start: int | None = None, end: int | None = None) -> None:
+        items = self.hits.setdefault(code, [])
+        if start is None or end is None:
+            return
+        text = self.original[start:end].strip()
+        if len(text) > EVIDENCE_MAX_CHARS:
+            text = text[:EVIDENCE_MAX_CHARS].rstrip()
+        if text and all(item.text != text for item in items):
+            items.append(Evidence(code, text))
+
+
+def _keys(text: str, stopwords: frozenset[str]) -> list[str]:
+    """Content words of `text` as comparable keys: no stopwords, cut to five letters (a crude stem)."""
+    keys = []
+    for match in _WORD.finditer(text):
+        word = match.group().casefold()
+        if word in stopwords or len(word) < 2:
+            continue
+        keys.append(word[:5])
+    return keys
+
+
+def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
+    """Clauses as (start, end, ends with "?"), trimmed, without the ones holding no word."""
+    raw: list[tuple[int, int, bool]] = []
+    position = 0
+    for boundary in _BOUNDARY.finditer(norm):
+        raw.append((position, boundary.start(), "?" in boundary.group()))
+        position = boundary.end()
+    raw.append((position, len(norm), False))
+    spans: list[tuple[int, int, bool]] = []
+    for start, end, question in raw:
+        segment = norm[start:end]
+        if not _HAS_WORD.search(segment):
+            continue
+        start += len(segment) - len(segment.lstrip())
+        end -= len(segment) - len(segment.rstrip())
+        # "Statement, hvad tænker du om det?": the statement and the question are two acts.
+        # A tag ("…, is that right?") is not such a question: it checks the statement.
+        tagged = question and lexicon.tag_end.search(norm, start, end)
+        split = lexicon.question_split.search(norm, start + 1, end) if question and not tagged else None
+        if split is not None and _HAS_WORD.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
+            spans.append((start, split.start(), False))
+            spans.append((split.end(), end, True))
+        else:
+            spans.append((start, end, question))
+    return spans
+
+
+def _asks(norm: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """True when the clause opens with a question ("Må jeg fortælle, hvad …"): a later ", hvad" is indirect."""
+    prefix = lexicon.connective_prefix.match(norm, start, end)
+    rest = prefix.end() if prefix else start
+    starts = (lexicon.open_start, lexicon.closed_start, lexicon.codes[Code.ASK_PERMISSION],
+              lexicon.codes[Code.SEEK_COLLABORATION])
+    return any(pattern.match(norm, rest, end) for pattern in starts)
+
+
+def _in(match: re.Match[str], start: int, end: int) -> bool:
+    return start <= match.start() < end
+
+
+def _negated(norm: str, clause_start: int, match: re.Match[str], lexicon: Lexicon) -> bool:
+    """True when one of the two words before `match` is a negation ("det er ikke flot")."""
+    before = _WORD.findall(norm, max(clause_start, match.start() - 24), match.start())[-2:]
+    return any(lexicon.negators.fullmatch(word) for word in before)
+
+
+def analyse(text: str, context: str, lexicon: Lexicon) -> Analysis:
+    """Read `text` (a learner reply) against `context` (the client's last line) with `lexicon`."""
+    return _Reader(text, context, lexicon).read()
+
+
+_CLAUSE_FEATURES = ("open_form", "closed_form", "imperative", "declarative_question", "tag_question",
+                    "reflection_start", "personal_clauses", "backchannel_clauses", "fallback_statements",
+                    "dropped_in_open_question")
+# Codes whose phrase also settles the form of the clause: "Må jeg …?" asks permission, it is not
+# also a closed question; "Hvorfor drikker du ikke bare …?" persuades, it is not an open question.
+_CLAIMS_QUESTION = (Code.CONFRONT, Code.PERSUADE, Code.PERSUADE_WITH_PERMISSION, Code.ASK_PERMISSION,
+                    Code.SEEK_COLLABORATION)
+
+
+@dataclass(slots=True)
+class _Form:
+    """Where a clause's words begin, and the question form they take."""
+
+    body: int
+    """After leading noise and backchannels ("ok, ")."""
+    rest: int
+    """After connectives too ("så ", "and ")."""
+    end: int
+    question: bool
+    tokens: list[str]
+    personal: bool
+    starter: re.Match[str] | None
+    open_match: re.Match[str] | None
+    closed_match: re.Match[str] | None
+
+
+class _Reader:
+    """Reads one reply clause by clause; `read()` returns the Analysis."""
+
+    def __init__(self, text: str, context: str, lexicon: Lexicon) -> None:
+        self.lex = lexicon
+        self.original = text[:MAX_TEXT_CHARS]
+        self.norm = normalise(self.original)
+        ctx = normalise(context[:MAX_CONTEXT_CHARS])
+        self.ctx_keys = set(_keys(ctx, lexicon.stopwords))
+        self.ctx_words = len(_WORD.findall(ctx))
+        self.consent = bool(lexicon.consent_context.search(ctx)) or (
+            bool(lexicon.consent_short.match(ctx)) and self.ctx_words <= lexicon.consent_max_words
+        )
+        # Every phrase list runs once over the whole reply; clauses pick their matches by position.
+        self.found = {code: list(pattern.finditer(self.norm)) for code, pattern in lexicon.codes.items()}
+        self.advice = list(lexicon.advice.finditer(self.norm))
+        self.warnings = list(lexicon.warnings.finditer(self.norm))
+        self.permission = lexicon.permission.search(self.norm)
+        # Advice counts as given with permission when the client agreed to hear it, or the reply
+        # leaves the choice with the client.
+        self.permitted = self.consent or self.permission is not None or bool(self.found[Code.EMPHASIZE_AUTONOMY])
+        self.build = _Builder(self.original)
+        self.clauses: list[Clause] = []
+        self.reflections: list[tuple[int, int]] = []
+        self.features: dict[str, float] = dict.fromkeys(_CLAUSE_FEATURES, 0.0)
+
+    def read(self) -> Analysis:
+        for start, end, question in _spans(self.norm, self.lex):
+            self._clause(start, end, question)
+        code = _reflection_code(self.norm, self.reflections, self.ctx_keys, self.lex, self.build, self.features)
+        clauses = self.clauses
+        if code is Code.COMPLEX_REFLECTION:
+            clauses = [Clause(c.start, c.end, c.question_mark, c.words, code) if c.act is Code.SIMPLE_REFLECTION
+                       else c for c in clauses]
+        if not self.build.hits:
+            self.build.add(Code.OTHER)
+        self._reply_features(clauses)
+        hits = {code: tuple(items) for code, items in self.build.hits.items()}
+        return Analysis(self.original, self.lex.language, tuple(clauses), hits, self.features)
+
+    def _clause(self, start: int, end: int, question: bool) -> None:
+        words = len(_WORD.findall(self.norm, start, end))
+        if self.lex.backchannel_only.fullmatch(self.norm, start, end):
+            self.build.add(Code.OTHER, start, end)
+            self.clauses.append(Clause(start, end, question, words, Code.OTHER))
+            self.features["backchannel_clauses"] += 1
+            return
+        form = self._form(start, end, question)
+        if form is None:
+            return  # a bare "ikke?" / "right?" checks the clause before it: no act of its own
+        here = self._phrases(start, form)
+        act = self._specific_act(here)
+        # An unclaimed question form is the clause's act even next to an affirmation or information
+        # phrase: the client is asked something and will answer it.
+        if not any(here.get(code) for code in _CLAIMS_QUESTION):
+            if form.open_match is not None:
+                self.features["open_form"] += 1
+                self.build.add(Code.OPEN_QUESTION, form.open_match.start(), form.open_match.end())
+                act = Code.OPEN_QUESTION
+            elif form.closed_match is not None:
+                self.features["closed_form"] += 1
+                self.build.add(Code.CLOSED_QUESTION, form.closed_match.start(), form.closed_match.end())
+                act = Code.CLOSED_QUESTION
+        if act is None:
+            act = self._statement(start, form, words, here)
+        self.clauses.append(Clause(start, form.end, form.question, words, act))
+
+    def _form(self, start: int, end: int, question: bool) -> _Form | None:
+        """The clause's starts and question form; None for a clause that is only a tag question."""
+        lex, norm = self.lex, self.norm
+        lead = _LEADING_NOISE.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
+        after_noise = lead.end() if lead else start
+        prefix = lex.backchannel_prefix.match(norm, after_noise, end)
+        body = prefix.end() if prefix else after_noise
+        connective = lex.connective_prefix.match(norm, body, end)
+        rest = connective.end() if connective else body
+        if not (lex.open_start.match(norm, rest, end) or lex.closed_start.match(norm, rest, end)):
+            # "Du er træt af det, ikke?" is a statement with a check at the end, not a question.
+            tag = lex.tag_end.search(norm, start, end)
+            if tag is not None and (tag.group("comma") or question):
+                if not _HAS_WORD.search(norm, start, tag.start()):
+                    return None
+                end, question = tag.start(), False
+                self.features["tag_question"] += 1
+        tokens = [word.casefold() for word in _WORD.findall(norm, rest, end)]
+        # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
+        personal = any(word in lex.second_person for word in tokens[:PERSONAL_WINDOW]) and not (
+            tokens and tokens[0] in lex.first_person)
+        self.features["personal_clauses"] += personal
+        starter = (lex.reflection_start.match(norm, start, end) or lex.reflection_start.match(norm, body, end)
+                   or lex.reflection_start.match(norm, rest, end))
+        open_match = lex.open_start.match(norm, rest, end)
+        if open_match is not None and not question and lex.open_needs_mark.fullmatch(open_match.group()):
+            open_match = None  # "When you drink, you …" is a statement
+        if open_match is None and not (starter is not None and not question):
+            open_match = lex.open_phrase.search(norm, start, end)
+        if open_match is None and question:
+            open_match = lex.open_in_situ.search(norm, start, end)  # "Og du drikker hvor meget?"
+        closed_match = None if open_match else lex.closed_start.match(norm, rest, end)
+        return _Form(body, rest, end, question, tokens, personal, starter, open_match, closed_match)
+
+    def _phrases(self, start: int, form: _Form) -> dict[Code, list[re.Match[str]]]:
+        """The lexicon phrases of each code in the clause, after the rules that drop or move them."""
+        norm, end = self.norm, form.end
+        open_at = form.open_match.start() if form.open_match else -1
+
+        def kept(match: re.Match[str]) -> bool:
+            # Inside an open question, advice words are the client's to weigh ("Hvad tror du, du skal gøre?").
+            return _in(match, start, end) and not (open_at >= 0 and match.start() > open_at)
+
+        here = {code: [m for m in matches if _in(m, start, end)] for code, matches in self.found.items()}
+        for code in _NEGATABLE:
+            here[code] = [m for m in here[code] if not _negated(norm, start, m, self.lex)]
+        warnings = [m for m in self.warnings if _in(m, start, end)]
+        if form.open_match is not None:
+            # "Hvad tror du, der sker, hvis du fortsætter?" explores consequences; it does not warn.
+            self.features["dropped_in_open_question"] += len(warnings)
+            warnings = []
+        here[Code.CONFRONT] += warnings
+        persuade = [m for m in here[Code.PERSUADE] if kept(m)]
+        self.features["dropped_in_open_question"] += len(here[Code.PERSUADE]) - len(persuade)
+        advice = [m for m in self.advice if kept(m)]
+        if form.open_match is None:
+            imperatives = self.lex.imperatives
+            command = imperatives.match(norm, form.body, end) or imperatives.match(norm, form.rest, end)
+            if command is not None:
+                advice.append(command)
+                self.features["imperative"] += 1
+        if self.permitted:
+            here[Code.PERSUADE], here[Code.PERSUADE_WITH_PERMISSION] = persuade, advice
+        else:
+            here[Code.PERSUADE] = persuade + advice
+        if form.personal and form.starter is not None:
+            # An information phrase after "du …" / "you …" is the client's own story being reflected.
+            opened = form.starter.start()
+            here[Code.GIVING_INFORMATION] = [m for m in here[Code.GIVING_INFORMATION] if m.start() <= opened]
+        # One stretch of words is evidence for one code, the most salient: "Nogle finder det nyttigt at"
+        # is advice, not also information.
+        taken: list[tuple[int, int]] = []
+        for code in PRIORITY:
+            if code in here:
+                here[code] = [m for m in here[code] if all(m.end() <= a or m.start() >= b for a, b in taken)]
+                taken.extend((m.start(), m.end()) for m in here[code])
+        return here
+
+    def _specific_act(self, here: dict[Code, list[re.Match[str]]]) -> Code | None:
+        """Record the clause's phrase codes as hits; the most salient of them (not "other") or None."""
+        specific = [code for code in PRIORITY if code is not Code.OTHER and here.get(code)]
+        for code in sorted(specific, key=lambda c: here[c][0].start()):
+            for match in here[code]:
+                self.build.add(code, match.start(), match.end())
+        return specific[0] if specific else None
+
+    def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]]) -> Code:
+        """The act of a clause with no phrase and no question form: reflection, information or other."""
+        norm, end, lex = self.norm, form.end, self.lex
+        overlap = _overlap(norm[start:end], self.ctx_keys, lex)
+        about_client = any(word in lex.second_person for word in form.tokens) and not (
+            form.tokens and form.tokens[0] in lex.first_person)
+        reflective = (
+            form.starter is not None
+            or form.personal
+            or overlap >= 2
+            or (overlap >= 1 and overlap * 2 >= len(_keys(norm[start:end], lex.stopwords)))
+            # "Being a good husband matters a lot to you": meaning or ambivalence, said about the client.
+            or (about_client and any(lex.complex[kind].search(norm, start, end) for kind in ("ambivalence", "meaning")))
+        )
+        if reflective:
+            self.features["reflection_start"] += form.starter is not None
+            self.reflections.append((start, end))
+            evidence = form.starter if form.starter is not None else None
+            self.build.add(Code.SIMPLE_REFLECTION, *((evidence.start(), evidence.end()) if evidence else (start, end)))
+            return Code.SIMPLE_REFLECTION  # simple or complex: decided for the whole reply in read()
+        if form.question:
+            # A statement with a question mark that does not mirror the client asks yes or no.
+            self.features["declarative_question"] += 1
+            self.build.add(Code.CLOSED_QUESTION, start, end)
+            return Code.CLOSED_QUESTION
+        self.features["fallback_statements"] += not here[Code.OTHER]
+        if here[Code.OTHER]:
+            for match in here[Code.OTHER]:
+                self.build.add(Code.OTHER, match.start(), match.end())
+            return Code.OTHER
+        if words >= STATEMENT_INFO_WORDS:
+            self.build.add(Code.GIVING_INFORMATION)  # a neutral statement of some length informs
+            return Code.GIVING_INFORMATION
+        self.build.add(Code.OTHER)
+        return Code.OTHER
+
+    def _reply_features(self, clauses: list[Clause]) -> None:
+        lex, norm = self.lex, self.norm
+        tokens = [word.casefold() for word in _WORD.findall(norm)]
+        reply_keys = set(_keys(norm, lex.stopwords))
+        shared = len(reply_keys & self.ctx_keys)
+        self.features.update(
+            chars=float(len(self.original)),
+            words=float(len(tokens)),
+            clauses=float(len(clauses)),
+            question_marks=float(norm.count("?")),
+            ends_with_question=float(bool(clauses) and clauses[-1].question_mark),
+            second_person_ratio=sum(t in lex.second_person for t in tokens) / max(1, len(tokens)),
+            first_person_ratio=sum(t in lex.first_person for t in tokens) / max(1, len(tokens)),
+            context_words=float(self.ctx_words),
+            overlap_words=float(shared),
+            overlap_ratio=shared / max(1, len(reply_keys)),
+            context_coverage=shared / max(1, len(self.ctx_keys)),
+            consent_context=float(self.consent),
+            permission_marker=float(self.permission is not None),
+            advice=float(len(self.advice)),
+            warnings=float(len(self.warnings)),
+            digits=float(any(char.isdigit() for char in norm)),
+        )
+        for code, matches in self.found.items():
+            self.features[f"lexicon:{code.value}"] = float(len(matches))
+
+
+def _overlap(segment: str, ctx_keys: set[str], lexicon: Lexicon) -> int:
+    """How many distinct content words of `segment` the client's line also has."""
+    if not ctx_keys:
+        return 0
+    return len({key for key in _keys(segment, lexicon.stopwords) if key in ctx_keys})
+
+
+def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str], lexicon: Lexicon,
+                     build: _Builder, features: dict[str, float]) -> Code | None:
+    """Simple or complex for all the reflection clauses together, with the evidence for complex."""
+    for kind in COMPLEX_KINDS:
+        features[f"complex_{kind}"] = 0.0
+    features["reflection_words"] = 0.0
+    if not spans:
+        return None
+    markers: list[re.Match[str]] = []
+    for kind in COMPLEX_KINDS:
+        for start, end in spans:
+            for match in lexicon.complex[kind].finditer(norm, start, end):
+                keys = _keys(match.group(), lexicon.stopwords)
+                # Repeating the client's own feeling word is still a simple reflection.
+                if keys and all(key in ctx_keys for key in keys):
+                    continue
+                markers.append(match)
+                features[f"complex_{kind}"] += 1
+    reflection_words = sum(len(_WORD.findall(norm, start, end)) for start, end in spans)
+    features["reflection_words"] = float(reflection_words)
+    if not markers and reflection_words < COMPLEX_REFLECTION_WORDS:
+        return Code.SIMPLE_REFLECTION
+    # Same place in the order of appearance, new code; the markers are the evidence when there are any.
+    simple = build.hits.get(Code.SIMPLE_REFLECTION, [])
+    build.hits = {(Code.COMPLEX_REFLECTION if code is Code.SIMPLE_REFLECTION else code): items
+                  for code, items in build.hits.items()}
+    if markers:
+        build.hits[Code.COMPLEX_REFLECTION] = []
+        for match in sorted(markers, key=lambda m: m.start()):
+            build.add(Code.COMPLEX_REFLECTION, match.start(), match.end())
+    else:
+        build.hits[Code.COMPLEX_REFLECTION] = [Evidence(Code.COMPLEX_REFLECTION, item.text) for item in simple]
+    return Code.COMPLEX_REFLECTION
+
+
+def decide(analysis: Analysis) -> tuple[Code, tuple[Code, ...]]:
+    """The primary code and all codes (primary first); the rule is in this module's docstring."""
+    present = list(analysis.hits) or [Code.OTHER]
+    primary = _primary(analysis, present)
+    return primary, (primary, *(code for code in present if code is not primary))
+
+
+def _primary(analysis: Analysis, present: list[Code]) -> Code:
+    for code in (Code.CONFRONT, Code.PERSUADE, Code.PERSUADE_WITH_PERMISSION):
+        if code in present:
+            return code
+    acts = [clause for clause in analysis.clauses if clause.act is not Code.OTHER]
+    if acts:
+        last = acts[-1]
+        is_question = last.act in _QUESTION_ACTS or (last.act is Code.SEEK_COLLABORATION and last.question_mark)
+        if is_question:
+            reflections = [clause for clause in acts[:-1] if clause.act in REFLECTIONS]
+            if sum(clause.words for clause in reflections) >= LONG_REFLECTION_WORDS:
+                return reflections[-1].act
+            return last.act
+    return min(present, key=lambda code: _RANK[code])
