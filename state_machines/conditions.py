@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Union
 
 RULERS: tuple[str, ...] = ("importance", "confidence", "readiness", "rapport")
 """The client's variables, each an integer 0-10, set per scenario and moved by transition effects."""
@@ -26,6 +25,9 @@ CONDITION_VARIABLES: tuple[str, ...] = (*RULERS, "turn")
 """What a condition may read: the rulers and the turn counter."""
 
 RULER_MIN, RULER_MAX = 0, 10
+
+MAX_NESTING = 16
+"""Deepest nesting of parentheses and `not`; the parser is recursive and must not overflow the stack."""
 
 
 class ConditionError(ValueError):
@@ -50,7 +52,7 @@ class BoolOp:
     operands: tuple[Condition, ...]
 
 
-Condition = Union[Comparison, Not, BoolOp]
+Condition = Comparison | Not | BoolOp
 
 _TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])|(?P<word>[A-Za-z_]\w*))")
 _COMPARE = {
@@ -70,7 +72,8 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise ConditionError(f"unexpected character {text[pos:].lstrip()[:1]!r} at column {pos + 1}")
+            column = len(text) - len(text[pos:].lstrip()) + 1  # of the character, not the blanks before it
+            raise ConditionError(f"unexpected character {text[column - 1]!r} at column {column}")
         kind = match.lastgroup
         assert kind is not None
         tokens.append((kind, match.group(kind)))
@@ -83,6 +86,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -118,15 +122,20 @@ class _Parser:
 
     def not_expr(self) -> Condition:
         token = self.peek()
-        if token == ("word", "not"):
+        if token in (("word", "not"), ("paren", "(")):
             self.take()
-            return Not(self.not_expr())
-        if token == ("paren", "("):
-            self.take()
-            inner = self.expr()
-            if self.take() != ("paren", ")"):
-                raise ConditionError("missing ')'")
-            return inner
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise ConditionError(f"condition is nested more than {MAX_NESTING} levels deep")
+            if token == ("word", "not"):
+                node: Condition = Not(self.not_expr())
+            else:
+                node = self.expr()
+                if self.peek() != ("paren", ")"):
+                    raise ConditionError("missing ')'")
+                self.take()
+            self.depth -= 1
+            return node
         left = self.operand()
         kind, op = self.take()
         if kind != "op":
