@@ -6,8 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from state_machines.loader import Problem, ScenarioError, load_directory, load_scenario
+
+if TYPE_CHECKING:
+    from state_machines.library import ScenarioLibrary
 
 _REPO_DIALOGUES = Path(__file__).resolve().parent.parent / "dialogues"
 
@@ -22,7 +26,8 @@ def default_dialogues() -> Path:
     return local if local.is_dir() else _REPO_DIALOGUES
 
 
-def _load_library(path: Path):  # type: ignore[no-untyped-def]  # deferred import keeps `code` fast
+def _load_library(path: Path) -> ScenarioLibrary:
+    # Imported here: building simulators is work `mi-trainer code` should not pay for.
     from state_machines.library import ScenarioLibrary
 
     if not path.is_dir():
@@ -90,7 +95,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.telegram import main_run
 
-    return main_run(args.config)
+    return int(main_run(args.config))
 
 
 def build_parser() -> argparse.ArgumentParser:
