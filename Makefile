@@ -8,9 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "Installing MI-trainer and its test tools into $(VENV) (first run only; log: $(VENV)/install.log)"
+	@$(BIN)/python -m pip install -e '.[test]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 ## chat: practise in the terminal with the default scenario (ARGS="--scenario ID --seed N")
 chat: $(STAMP)
