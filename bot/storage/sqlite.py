@@ -1,0 +1,464 @@
+"""`SqliteStore`: the `SessionStore` on one SQLite file through aiosqlite (WAL, migrations).
+
+One connection in autocommit mode; every write is an explicit `BEGIN IMMEDIATE … COMMIT`, and an
+asyncio lock keeps transactions of concurrent handlers from interleaving on the connection (SQLite
+writes one at a time anyway; the lock is held for milliseconds, so chats do not wait on each other
+in any way that matters). `secure_delete` is on, so /forget overwrites what it deletes, and the WAL
+is checkpointed afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.base import (
+    SESSION_STATUSES,
+    Claim,
+    Learner,
+    LearnerData,
+    NewSession,
+    OutboxItem,
+    SessionInfo,
+    StaleSession,
+    StorageError,
+    StoredTurn,
+    now,
+    turn_columns,
+)
+from bot.storage.migrations import MIGRATIONS, Migration
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class SqliteStore:
+    """The SQLite backend. `await store.open()` before use, `await store.close()` after."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def open(self) -> None:
+        if self._db is not None:
+            return
+        if self.path != ":memory:":
+            target = Path(self.path)
+            if target.is_dir():
+                raise StorageError(f"storage.path is a folder, not a database file: {self.path}")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StorageError(f"cannot create the folder for {self.path}: {error.strerror}") from None
+        try:
+            db = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open database {self.path}: {error}") from None
+        try:
+            db.row_factory = sqlite3.Row
+            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = FULL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")
+            await self._migrate(db)
+        except sqlite3.DatabaseError as error:
+            await db.close()
+            raise StorageError(f"cannot use database {self.path}: {error}") from None
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()
+
+    async def schema(self) -> list[str]:
+        """Names of the applied migrations, in order."""
+        async with self._read() as db:
+            rows = await db.execute_fetchall("SELECT name FROM schema_migrations ORDER BY name")
+        return [str(row[0]) for row in rows]
+
+    @staticmethod
+    async def _migrate(db: aiosqlite.Connection) -> None:
+        await db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        known = [migration.name for migration in MIGRATIONS]
+        rows = await db.execute_fetchall("SELECT name FROM schema_migrations")
+        newer = sorted({str(row[0]) for row in rows} - set(known))
+        if newer:
+            raise StorageError(f"the database has schema {newer[-1]}, newer than this program knows; upgrade it")
+        for migration in MIGRATIONS:
+            await SqliteStore._apply(db, migration)
+
+    @staticmethod
+    async def _apply(db: aiosqlite.Connection, migration: Migration) -> None:
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await db.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (migration.name,))
+            if await cursor.fetchone() is None:  # checked inside the transaction: another process may race
+                for statement in migration.statements:
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (migration.name, now())
+                )
+            await db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            raise
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _conn(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StorageError("the store is not open")
+        return self._db
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            yield self._conn()
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            db = self._conn()
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise StorageError(f"database busy or unavailable: {error}") from error
+            try:
+                yield db
+                await db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    if db.in_transaction:
+                        await db.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    async def _claim(db: aiosqlite.Connection, claim: Claim) -> bool:
+        cursor = await db.execute(
+            "INSERT INTO processed_updates (update_id, chat_id, kind, processed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (update_id) DO NOTHING",
+            (claim.update_id, claim.chat_id, claim.kind, now()),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def _queue(db: aiosqlite.Connection, claim: Claim, outbox: Sequence[Mapping[str, Any]]) -> None:
+        if not outbox:
+            return
+        if claim.chat_id is None:
+            raise StorageError("outgoing messages need a chat id")
+        stamp = now()
+        await db.executemany(
+            "INSERT INTO outbox (update_id, chat_id, payload, created_at) VALUES (?, ?, ?, ?)",
+            [(claim.update_id, claim.chat_id, _dumps(dict(item)), stamp) for item in outbox],
+        )
+
+    @staticmethod
+    async def _upsert_learner(db: aiosqlite.Connection, learner: Learner) -> None:
+        stamp = now()
+        await db.execute(
+            """
+            INSERT INTO learners (id, chat_id, name, language, feedback, consent_at, active, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                chat_id = excluded.chat_id, name = excluded.name, language = excluded.language,
+                feedback = excluded.feedback, consent_at = excluded.consent_at, active = excluded.active,
+                updated_at = excluded.updated_at
+            """,
+            (learner.id, learner.chat_id, learner.name, learner.language, learner.feedback, learner.consent_at,
+             int(learner.active), learner.created_at or stamp, stamp),
+        )
+
+    # ---------------------------------------------------------------- reads
+
+    async def learner(self, learner_id: int) -> Learner | None:
+        async with self._read() as db:
+            cursor = await db.execute("SELECT * FROM learners WHERE id = ?", (learner_id,))
+            row = await cursor.fetchone()
+        return None if row is None else _learner(row)
+
+    async def learners(self) -> list[Learner]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall("SELECT * FROM learners ORDER BY id")
+        return [_learner(row) for row in rows]
+
+    async def session(self, session_id: int) -> SessionInfo | None:
+        async with self._read() as db:
+            cursor = await db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,))
+            row = await cursor.fetchone()
+        return None if row is None else _session(row)
+
+    async def active_session(self, learner_id: int) -> SessionInfo | None:
+        async with self._read() as db:
+            cursor = await db.execute(
+                "SELECT * FROM sessions WHERE learner_id = ? AND status = 'active'", (learner_id,)
+            )
+            row = await cursor.fetchone()
+        return None if row is None else _session(row)
+
+    async def sessions(self, learner_id: int | None = None) -> list[SessionInfo]:
+        async with self._read() as db:
+            if learner_id is None:
+                rows = await db.execute_fetchall("SELECT * FROM sessions ORDER BY id")
+            else:
+                rows = await db.execute_fetchall(
+                    "SELECT * FROM sessions WHERE learner_id = ? ORDER BY id", (learner_id,)
+                )
+        return [_session(row) for row in rows]
+
+    async def turns(self, session_id: int) -> list[StoredTurn]:
+        async with self._read() as db:
+            rows = await db.execute_fetchall(
+                "SELECT session_id, turn, update_id, record, created_at FROM turns WHERE session_id = ? ORDER BY turn",
+                (session_id,),
+            )
+        return [_turn(row) for row in rows]
+
+    async def learner_data(self, learner_id: int) -> LearnerData:
+        learner = await self.learner(learner_id)
+        sessions = await self.sessions(learner_id)
+        return LearnerData(learner, sessions, {s.id: await self.turns(s.id) for s in sessions})
+
+    async def is_processed(self, update_id: int) -> bool:
+        async with self._read() as db:
+            cursor = await db.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+            return await cursor.fetchone() is not None
+
+    async def outbox(self, chat_id: int | None = None, update_id: int | None = None) -> list[OutboxItem]:
+        where, args = [], []
+        if chat_id is not None:
+            where.append("chat_id = ?")
+            args.append(chat_id)
+        if update_id is not None:
+            where.append("update_id = ?")
+            args.append(update_id)
+        sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        async with self._read() as db:
+            rows = await db.execute_fetchall(sql, args)
+        return [
+            OutboxItem(int(row["id"]), int(row["update_id"]), int(row["chat_id"]), json.loads(row["payload"]),
+                       str(row["created_at"]))
+            for row in rows
+        ]
+
+    # ---------------------------------------------------------------- writes
+
+    async def outbox_sent(self, item_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    async def claim(self, claim: Claim, outbox: Sequence[Mapping[str, Any]] = ()) -> bool:
+        async with self._transaction() as db:
+            if not await self._claim(db, claim):
+                return False
+            await self._queue(db, claim, outbox)
+        return True
+
+    async def save_learner(
+        self, learner: Learner, claim: Claim | None = None, outbox: Sequence[Mapping[str, Any]] = ()
+    ) -> bool:
+        async with self._transaction() as db:
+            if claim is not None:
+                if not await self._claim(db, claim):
+                    return False
+                await self._queue(db, claim, outbox)
+            await self._upsert_learner(db, learner)
+        return True
+
+    async def start_session(
+        self, claim: Claim, learner: Learner, new: NewSession, outbox: Sequence[Mapping[str, Any]] = ()
+    ) -> int | None:
+        async with self._transaction() as db:
+            if not await self._claim(db, claim):
+                return None
+            await self._upsert_learner(db, learner)
+            stamp = now()
+            await db.execute(
+                "UPDATE sessions SET status = 'abandoned', ended_at = ?, updated_at = ? "
+                "WHERE learner_id = ? AND status = 'active'",
+                (stamp, stamp, learner.id),
+            )
+            cursor = await db.execute(
+                "INSERT INTO sessions (learner_id, scenario_id, language, seed, status, snapshot, started_at, "
+                "updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+                (learner.id, new.scenario_id, new.language, new.seed, _dumps(dict(new.snapshot)), stamp, stamp),
+            )
+            session_id = cursor.lastrowid
+            await self._queue(db, claim, outbox)
+        assert session_id is not None
+        return int(session_id)
+
+    async def record_turn(
+        self,
+        claim: Claim,
+        session_id: int,
+        record: Mapping[str, Any],
+        snapshot: Mapping[str, Any],
+        summary: Mapping[str, Any] | None,
+        outbox: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        columns = turn_columns(record)
+        async with self._transaction() as db:
+            if not await self._claim(db, claim):
+                return False
+            cursor = await db.execute("SELECT status, turns FROM sessions WHERE id = ?", (session_id,))
+            row = await cursor.fetchone()
+            if row is None or row["status"] != "active":
+                raise StaleSession(f"session {session_id} is not active")
+            if columns["turn"] != int(row["turns"]) + 1:
+                raise StaleSession(f"session {session_id}: turn {columns['turn']} does not follow {row['turns']}")
+            stamp = now()
+            await db.execute(
+                """
+                INSERT INTO turns (session_id, turn, update_id, reply, primary_code, codes, client_line, talk,
+                    state_before, state_after, variables_before, variables_after, outcome, feedback, record,
+                    created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (session_id, columns["turn"], claim.update_id, columns["reply"], columns["primary_code"],
+                 columns["codes"], columns["client_line"], columns["talk"], columns["state_before"],
+                 columns["state_after"], _dumps(columns["variables_before"]), _dumps(columns["variables_after"]),
+                 columns["outcome"], columns["feedback"], _dumps(dict(record)), stamp),
+            )
+            ended = columns["outcome"] is not None
+            await db.execute(
+                """
+                UPDATE sessions SET turns = ?, snapshot = ?, summary = ?, rq = ?, pct_cr = ?, outcome = ?,
+                    status = ?, updated_at = ?, ended_at = ?
+                WHERE id = ?
+                """,
+                (columns["turn"], _dumps(dict(snapshot)), None if summary is None else _dumps(dict(summary)),
+                 _number(summary, "reflection_to_question"), _number(summary, "percent_complex_reflections"),
+                 columns["outcome"], "ended" if ended else "active", stamp, stamp if ended else None, session_id),
+            )
+            await self._queue(db, claim, outbox)
+        return True
+
+    async def end_session(
+        self,
+        claim: Claim,
+        session_id: int,
+        status: str,
+        summary: Mapping[str, Any] | None,
+        outbox: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        if status not in SESSION_STATUSES or status == "active":
+            raise ValueError(f"cannot end a session as {status!r}")
+        async with self._transaction() as db:
+            if not await self._claim(db, claim):
+                return False
+            stamp = now()
+            await db.execute(
+                """
+                UPDATE sessions SET status = ?, summary = COALESCE(?, summary), rq = COALESCE(?, rq),
+                    pct_cr = COALESCE(?, pct_cr), ended_at = ?, updated_at = ?
+                WHERE id = ? AND status = 'active'
+                """,
+                (status, None if summary is None else _dumps(dict(summary)),
+                 _number(summary, "reflection_to_question"), _number(summary, "percent_complex_reflections"),
+                 stamp, stamp, session_id),
+            )
+            await self._queue(db, claim, outbox)
+        return True
+
+    async def forget_learner(self, claim: Claim, learner_id: int, outbox: Sequence[Mapping[str, Any]] = ()) -> bool:
+        async with self._transaction() as db:
+            if not await self._claim(db, claim):
+                return False
+            cursor = await db.execute("SELECT chat_id FROM learners WHERE id = ?", (learner_id,))
+            row = await cursor.fetchone()
+            chats = {learner_id} | ({int(row["chat_id"])} if row is not None else set())
+            for chat in chats:
+                await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat,))
+                await db.execute("UPDATE processed_updates SET chat_id = NULL WHERE chat_id = ?", (chat,))
+            await db.execute("DELETE FROM learners WHERE id = ?", (learner_id,))  # sessions, turns cascade
+            await self._queue(db, claim, outbox)
+        async with self._read() as db:
+            await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # deleted pages leave the WAL too
+        return True
+
+    async def set_active(self, learner_id: int, active: bool) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE learners SET active = ?, updated_at = ? WHERE id = ?", (int(active), now(), learner_id)
+            )
+
+    async def prune_updates(self, older_than: str) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM processed_updates WHERE processed_at < ? "
+                "AND update_id NOT IN (SELECT update_id FROM outbox)",
+                (older_than,),
+            )
+            return int(cursor.rowcount)
+
+
+def _number(summary: Mapping[str, Any] | None, key: str) -> float | None:
+    value = None if summary is None else summary.get(key)
+    return None if value is None else float(value)
+
+
+def _learner(row: sqlite3.Row) -> Learner:
+    return Learner(
+        id=int(row["id"]),
+        chat_id=int(row["chat_id"]),
+        name=str(row["name"]),
+        language=row["language"],
+        feedback=str(row["feedback"]),
+        consent_at=row["consent_at"],
+        active=bool(row["active"]),
+        created_at=str(row["created_at"]),
+        updated_at=str(row["updated_at"]),
+    )
+
+
+def _session(row: sqlite3.Row) -> SessionInfo:
+    return SessionInfo(
+        id=int(row["id"]),
+        learner_id=int(row["learner_id"]),
+        scenario_id=str(row["scenario_id"]),
+        language=str(row["language"]),
+        seed=int(row["seed"]),
+        status=str(row["status"]),
+        outcome=row["outcome"],
+        turns=int(row["turns"]),
+        snapshot=json.loads(row["snapshot"]),
+        summary=None if row["summary"] is None else json.loads(row["summary"]),
+        started_at=str(row["started_at"]),
+        updated_at=str(row["updated_at"]),
+        ended_at=row["ended_at"],
+    )
+
+
+def _turn(row: sqlite3.Row) -> StoredTurn:
+    return StoredTurn(
+        session_id=int(row["session_id"]),
+        turn=int(row["turn"]),
+        update_id=None if row["update_id"] is None else int(row["update_id"]),
+        record=json.loads(row["record"]),
+        created_at=str(row["created_at"]),
+    )
+
+
+__all__ = ["SqliteStore"]

@@ -1,0 +1,241 @@
+"""Building and running the bot: `run(config)` (async) and `main_run(config_path)` for the CLI.
+
+Start-up order: config → scenarios → database (migrations) → Application (getMe checks the token)
+→ command menus → the outbox left by a crash is sent → polling (or the webhook) starts. Shutdown
+(SIGINT/SIGTERM): stop fetching, finish the updates in hand, send what is queued, close the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.config import Config, ConfigError, check_dialogues, load_config
+from bot.storage import SessionStore, SqliteStore, StorageError
+from bot.telegram.delivery import Delivery
+from bot.telegram.handlers import INSTRUCTOR_COMMANDS, LEARNER_COMMANDS, LearnerHandlers
+from bot.telegram.instructor import InstructorHandlers
+from bot.telegram.ordering import ChatOrderedProcessor
+from bot.telegram.polling import Poller
+from bot.telegram.text import Texts
+from bot.telegram.trainer import Trainer
+from bot.telegram.webhook import WebhookServer
+from state_machines.library import ScenarioLibrary
+
+_LOG = logging.getLogger("bot.telegram")
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+def build_application(config: Config, trainer: Trainer) -> App:
+    """The python-telegram-bot Application with our update processor and handlers (not started)."""
+    telegram = config.telegram
+    processor = ChatOrderedProcessor(telegram.concurrent_updates, trainer.locks, trainer.settlement)
+    application: App = (
+        ApplicationBuilder()
+        .token(telegram.token)
+        .base_url(telegram.base_url)
+        .base_file_url(telegram.base_file_url)
+        .updater(None)
+        .concurrent_updates(processor)
+        .connect_timeout(10.0)
+        .read_timeout(20.0)
+        .write_timeout(30.0)
+        .pool_timeout(10.0)
+        .get_updates_connect_timeout(10.0)
+        .get_updates_read_timeout(10.0)
+        .get_updates_pool_timeout(10.0)
+        .build()
+    )
+    trainer.attach(Delivery(application.bot, trainer.store))
+    learner = LearnerHandlers(trainer)
+    learner.register(application, InstructorHandlers(trainer))
+    return application
+
+
+async def set_commands(application: App, config: Config) -> None:
+    """Command menus: learner commands for everyone (Danish and English), plus instructor commands
+    for instructors. Only a convenience: instructor commands are authorised on every call."""
+    bot = application.bot
+    try:
+        for lang in ("da", "en"):
+            texts = Texts(lang)
+            commands = [BotCommand(name, texts.plain(f"commands.{name}")) for name in LEARNER_COMMANDS]
+            code = None if lang == config.default_language else lang
+            await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        texts = Texts(config.default_language)
+        every = [BotCommand(name, texts.plain(f"commands.{name}")) for name in (*LEARNER_COMMANDS,
+                                                                                 *INSTRUCTOR_COMMANDS)]
+        for instructor in sorted(config.instructors):
+            await bot.set_my_commands(every, scope=BotCommandScopeChat(instructor))
+    except TelegramError as error:
+        _LOG.warning("could not set the command menus: %s", error)
+
+
+def load_library(config: Config) -> ScenarioLibrary:
+    check_dialogues(config)
+    library, problems = ScenarioLibrary.load(config.dialogues_path)
+    for problem in problems:
+        _LOG.warning("scenario left out: %s", problem)
+    if not len(library):
+        first = f": {problems[0]}" if problems else ""
+        raise ConfigError(f"dialogues.path: no valid scenario in {config.dialogues_path}{first}")
+    return library
+
+
+async def run(
+    config: Config,
+    *,
+    stop: asyncio.Event | None = None,
+    store: SessionStore | None = None,
+    on_ready: Callable[[Trainer, App], None] | None = None,
+) -> None:
+    """Run the bot until `stop` is set (or SIGINT/SIGTERM). Raises ConfigError / StartupError."""
+    library = load_library(config)
+    own_store = store is None
+    store = store or SqliteStore(config.storage_path)
+    try:
+        await store.open()
+    except StorageError as error:
+        raise StartupError(f"storage.path: {error}") from None
+    stop = stop or asyncio.Event()
+    try:
+        trainer = Trainer(config, store, library)
+        application = build_application(config, trainer)
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise StartupError("telegram.token was refused by Telegram (InvalidToken); check the token") from None
+        except NetworkError as error:
+            raise StartupError(f"cannot reach the Bot API at {config.telegram.base_url}: {error}") from None
+        try:
+            await _serve(application, trainer, config, stop, on_ready)
+        finally:
+            await application.shutdown()
+    finally:
+        if own_store:
+            await store.close()
+
+
+async def _serve(
+    application: App, trainer: Trainer, config: Config, stop: asyncio.Event,
+    on_ready: Callable[[Trainer, App], None] | None,
+) -> None:
+    await set_commands(application, config)
+    delivery = trainer.delivery
+    await application.start()
+    await delivery.flush_all()  # answers a crash left in the outbox go out before anything new
+    delivery.start_sweep()
+    poller: Poller | None = None
+    webhook: WebhookServer | None = None
+    if config.telegram.mode == "webhook":
+        webhook = WebhookServer(application, trainer.settlement, config.telegram.webhook)
+        await webhook.start()
+    else:
+        with contextlib.suppress(TelegramError):
+            await application.bot.delete_webhook(drop_pending_updates=False)
+        poller = Poller(application, trainer.settlement, timeout=config.telegram.poll_timeout)
+        poller.start()
+    removers = _on_signals(stop)
+    _LOG.info("MI trainer bot @%s is running (%s)", application.bot.username, config.telegram.mode)
+    if on_ready is not None:
+        on_ready(trainer, application)
+    try:
+        waits = [asyncio.ensure_future(stop.wait())]
+        if poller is not None:
+            waits.append(asyncio.ensure_future(poller.failed.wait()))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+    finally:
+        for remove in removers:
+            remove()
+        if poller is not None:
+            await poller.stop()
+        if webhook is not None:
+            await webhook.stop()
+        await application.stop()
+        await delivery.close()
+    if poller is not None and poller.fatal is not None:
+        raise StartupError("telegram.token was refused by Telegram (InvalidToken); check the token")
+
+
+def _on_signals(stop: asyncio.Event) -> list[Callable[[], None]]:
+    loop = asyncio.get_running_loop()
+    removers: list[Callable[[], None]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        removers.append(functools.partial(_remove_signal, loop, sig))
+    return removers
+
+
+def _remove_signal(loop: asyncio.AbstractEventLoop, sig: signal.Signals) -> None:
+    loop.remove_signal_handler(sig)
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot token in every log record (httpx and PTB may log URLs that contain it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg = message.replace(self.token, "<token>")
+                record.args = None
+        return True
+
+
+def setup_logging(config: Config) -> None:
+    logging.basicConfig(
+        level=config.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    redact = RedactToken(config.telegram.token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, token included
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main_run(config_path: str | None) -> int:
+    """`mi-trainer run [--config PATH]`: 0 after a clean stop, 1 with one clear line on a bad start."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB's timedelta durations (no deprecation noise)
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        print(f"mi-trainer: {error}", file=sys.stderr)
+        return 1
+    setup_logging(config)
+    try:
+        asyncio.run(run(config))
+    except (ConfigError, StartupError) as error:
+        print(f"mi-trainer: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+__all__ = ["RedactToken", "StartupError", "build_application", "load_library", "main_run", "run", "set_commands"]
