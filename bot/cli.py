@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.authoring_cli import register as register_authoring
+from bot.coder.evaluation import register as register_eval
 from state_machines.loader import Problem, ScenarioError, load_directory, load_scenario
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 """Hooks that add more subcommands (instructor tools, evaluation) without growing this file."""
 _EXTRA_COMMANDS.append(register_authoring)
+_EXTRA_COMMANDS.append(register_eval)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

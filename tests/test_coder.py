@@ -1,7 +1,12 @@
-"""The MI coder (rules v1): realistic learner replies in Danish and English, per code family.
+"""The MI coder's rules: realistic learner replies in Danish and English, per code family.
 
 Each case is (reply, the client's last line, expected primary code). The client lines are the kind
 the scenarios use: Mette (Danish IPS job candidate) and Dave (English, alcohol).
+
+The rules supply the evidence shown to learners and their own primary code, which the trained model
+(tests/test_coder_model.py) uses as a feature and, for the codes its training data cannot teach, as
+the answer. So the expectations here are checked on the rules-only coder (`Coder(model=None)`);
+`test_shipped_coder_agrees_with_the_hand_coded_cases` checks the shipped coder on the same cases.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ SURE = "Sure, go ahead."
 
 @pytest.fixture(scope="module")
 def coder() -> Coder:
-    return Coder()
+    return Coder(model=None)
 
 
 def check_contract(reply: CodedReply, text: str) -> None:
@@ -320,6 +325,24 @@ def test_primary_code(coder: Coder, text: str, context: str, expected: Code, lan
     if expected is not Code.OTHER:
         # Something in the reply made the coder see its primary code (the evidence explains the feedback).
         assert any(item.code is expected for item in reply.evidence) or expected is Code.GIVING_INFORMATION
+
+
+SHIPPED_AGREEMENT = {"da": 0.75, "en": 0.7}
+"""Floor for the share of these hand-coded cases the shipped coder (model + rules) codes as written. Measured
+0.81 (da) and 0.77 (en); the rules were written against these very cases (1.0), so this is not a score —
+the scores are `mi-trainer eval-coder`'s, on data nobody tuned on."""
+
+
+def test_shipped_coder_agrees_with_the_hand_coded_cases() -> None:
+    shipped = Coder()
+    assert shipped.model is not None
+    for lang, table in (("da", DANISH), ("en", ENGLISH)):
+        cases = [(text, context, code) for code, items in table.items() for text, context in items]
+        replies = [shipped.code(text, context) for text, context, _ in cases]
+        for reply, (text, _, _) in zip(replies, cases, strict=True):
+            check_contract(reply, text)
+        agreement = sum(reply.primary is code for reply, (_, _, code) in zip(replies, cases, strict=True)) / len(cases)
+        assert agreement >= SHIPPED_AGREEMENT[lang], (lang, agreement)
 
 
 def test_enough_cases_per_family() -> None:

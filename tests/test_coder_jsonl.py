@@ -238,7 +238,7 @@ RUNNER = "import sys; from bot.coder import Coder; from bot.coder.jsonl import r
 
 
 def test_real_stdin_and_stdout() -> None:
-    data = "\n".join([line(text="Hvad tænker du?"), "{bad", "", line(text="Du lyver for dig selv.")]).encode() + b"\n"
+    data = "\n".join([line(text="Hvad tænker du?"), "{bad", "", line(text="Du er alkoholiker.")]).encode() + b"\n"
     # Bad UTF-8, and a lone surrogate that stdout cannot encode: both cost one line, not the run.
     data += b'{"text": "\xff"}\n' + b'{"text": "Du er \\ud800 alkoholiker"}\n' + line(text="ok").encode()
     done = _run_process([sys.executable, "-c", RUNNER], data)

@@ -7,19 +7,31 @@ from collections.abc import Mapping
 from bot.coded_reply import CodedReply
 from bot.coder.language import LanguageCues, language_cues
 from bot.coder.lexicon import LANGUAGES, Lexicon, load_lexicon
+from bot.coder.model import CoderModel, load_model
 from bot.coder.rules import Analysis, analyse, decide
-from state_machines.codes import VALENCE
+from state_machines.codes import VALENCE, Code
+
+
+class _Shipped:
+    """The default for `Coder(model=...)`: the model shipped with the package."""
+
+
+SHIPPED = _Shipped()
 
 
 class Coder:
-    """Codes learner replies the way an MI supervisor would (MITI 4.2.1, rules v1, Danish and English).
+    """Codes learner replies the way an MI supervisor would (MITI 4.2.1, Danish and English).
 
-    Pure: the lexicons are read and compiled once (shared by every Coder in the process); `code()`
-    does no I/O. A trained model can later sit behind the rules: `analyse()` gives it the rule hits
-    and features, `decide()` is the rule-based last step it would replace.
+    Pure: the lexicons and the model's weights are read once (shared by every Coder in the process);
+    `code()` does no I/O. `analyse()` gives the rule hits (the evidence shown to the learner) and
+    features; the trained model (`bot.coder.model`, weights in `model_data/`) picks the primary code
+    from them. `Coder(model=None)` is the rules-only coder (`rules.decide`).
     """
 
-    def __init__(self, lexicons: Mapping[str, Lexicon] | None = None, cues: LanguageCues | None = None) -> None:
+    def __init__(self, lexicons: Mapping[str, Lexicon] | None = None, cues: LanguageCues | None = None,
+                 model: CoderModel | _Shipped | None = SHIPPED) -> None:
+        """`model`: the trained model that picks the primary code; by default the shipped one; None: rules only."""
+        self.model: CoderModel | None = load_model() if isinstance(model, _Shipped) else model
         self._lexicons = dict(lexicons) if lexicons is not None else {lang: load_lexicon(lang) for lang in LANGUAGES}
         missing = [lang for lang in LANGUAGES if lang not in self._lexicons]
         if missing:
@@ -39,10 +51,18 @@ class Coder:
         language = self.language(text, context) if lang is None else _checked_language(lang)
         return analyse(text, context, self._lexicons[language])
 
+    def decide(self, analysis: Analysis, context: str = "") -> tuple[Code, tuple[Code, ...]]:
+        """The primary code (the model's choice; the rules' when no model is loaded) and all codes present."""
+        primary, codes = decide(analysis)
+        if self.model is None:
+            return primary, codes
+        chosen = self.model.predict(analysis, context).code
+        return chosen, (chosen, *(code for code in codes if code is not chosen))
+
     def code(self, text: str, context: str = "", lang: str | None = None) -> CodedReply:
         """Code `text`, a learner reply to `context` (the client's last line), in `lang` (None: detect)."""
         analysis = self.analyse(text, context, lang)
-        primary, codes = decide(analysis)
+        primary, codes = self.decide(analysis, context)
         evidence = tuple(item for code in codes for item in analysis.hits.get(code, ()))
         return CodedReply(
             text=text,

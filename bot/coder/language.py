@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from bot.coder.lexicon import LANGUAGES, LexiconError, read_data_file
 
+_SPELLING_CACHE = 50_000
+"""Words whose spelling votes are remembered (then the memory starts over)."""
 MAX_DETECT_CHARS = 1000
 """Only the start of a long text is read: a thousand characters are plenty to tell the language."""
 
@@ -33,6 +35,8 @@ class LanguageCues:
     letter_weight: float
     letter_cap: float
     default: str
+    _spelling: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Spelling votes of words seen before: a pure function of the word, so remembering them is safe."""
 
     def scores(self, text: str) -> dict[str, float]:
         """The evidence for each language in `text` (higher = more likely)."""
@@ -48,11 +52,22 @@ class LanguageCues:
                 continue
             if len(token) < 3:
                 continue
-            for lang, patterns in self.patterns.items():
-                # One vote per word and language, however many spelling patterns fit.
-                best = max((weight for pattern, weight in patterns if pattern.search(token)), default=0.0)
-                scores[lang] += best
+            votes = self._spelling.get(token)
+            if votes is None:
+                votes = self._spelling_votes(token)
+            for lang, weight in votes:
+                scores[lang] += weight
         return scores
+
+    def _spelling_votes(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Per language, the weight of the best spelling pattern that fits `token` (remembered)."""
+        # One vote per word and language, however many spelling patterns fit.
+        votes = tuple((lang, max((weight for pattern, weight in patterns if pattern.search(token)), default=0.0))
+                      for lang, patterns in self.patterns.items())
+        if len(self._spelling) >= _SPELLING_CACHE:
+            self._spelling.clear()
+        self._spelling[token] = votes
+        return votes
 
     def detect(self, text: str, fallback: str | None = None) -> str | None:
         """The likelier language, or `fallback` when the text gives no clear answer."""

@@ -96,7 +96,59 @@ def _alternation(entries: Sequence[str], ascii_fallback: bool) -> str:
     ordered = sorted({entry.strip() for entry in entries if entry.strip()}, key=lambda e: (-len(e), e))
     if not ordered:
         return "(?!)"  # matches nothing
-    return "|".join(_entry_regex(entry, ascii_fallback) for entry in ordered)
+    return _factored([_entry_regex(entry, ascii_fallback) for entry in ordered])
+
+
+def _top_level_bar(source: str) -> bool:
+    """True when `source` has a "|" outside any group or class (it cannot be factored)."""
+    depth, escaped, in_class = 0, False, False
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
+def _factored(sources: Sequence[str]) -> str:
+    """The alternation of `sources`, those starting with the same plain letter grouped under it.
+
+    Same matches, but much faster: with IGNORECASE the regex engine enters every alternative at every
+    word start; grouped, it tests one letter per group ("d(?:u skal|u bør|et er)|h(?:vad|vordan)").
+    Order is kept inside a group (longest first); a group sits where its first entry was.
+    """
+    groups: dict[str, list[str]] = {}
+    items: list[str] = []
+    for source in sources:
+        first = source[:1]
+        if first.isalpha() and first.isascii() and source[1:2] not in ("?", "*", "+", "{") \
+                and not _top_level_bar(source):
+            key = first.casefold()
+            if key not in groups:
+                groups[key] = []
+                items.append("\0" + key)
+            groups[key].append(source[1:])
+        else:
+            items.append(source)
+    parts = []
+    for item in items:
+        if item.startswith("\0"):
+            key = item[1:]
+            rests = groups[key]
+            parts.append(key + (f"(?:{'|'.join(rests)})" if len(rests) > 1 or rests[0] else ""))
+        else:
+            parts.append(item)
+    return "|".join(parts)
 
 
 def _words(entries: Sequence[str], ascii_fallback: bool) -> str:

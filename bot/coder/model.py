@@ -1,0 +1,271 @@
+"""The trained part of the coder: features of a reply and linear heads over them, in plain Python.
+
+`reply_features(analysis, context)` turns the rules' `Analysis` (hits, clause acts, numeric
+features) plus the reply's words, word pairs and word stems and the client's line into a set of binary feature
+names. `CoderModel` holds the weights (read once from `model/weights.json.gz`, plain JSON, written by
+`scripts/train_coder.py`) and scores those features with linear heads:
+
+- `macro`: AnnoMI's four therapist behaviours (question, reflection, therapist_input, other);
+- one head per behaviour for the code inside it (question → open / closed / ask_permission, …);
+- `flat`: all 13 codes at once (trained on the Danish data).
+
+`CoderModel.predict` combines them: P(code) = P(behaviour) · P(code | behaviour), mixed with the
+flat head for Danish (the mix weight is stored with the weights). No numpy at run time: a head is a
+column of floats per class over one shared vocabulary, and a score is a sum over the reply's features.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import struct
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from bot.coder.rules import Analysis, decide, normalise
+from state_machines.codes import Code
+
+FORMAT = "mi-trainer-coder-weights"
+FORMAT_VERSION = 1
+FEATURE_VERSION = 3
+"""Bump when `reply_features` changes: weights trained on other features are refused."""
+
+MACRO: dict[Code, str] = {
+    Code.OPEN_QUESTION: "question",
+    Code.CLOSED_QUESTION: "question",
+    Code.ASK_PERMISSION: "question",
+    Code.SIMPLE_REFLECTION: "reflection",
+    Code.COMPLEX_REFLECTION: "reflection",
+    Code.GIVING_INFORMATION: "therapist_input",
+    Code.PERSUADE_WITH_PERMISSION: "therapist_input",
+    Code.PERSUADE: "therapist_input",
+    Code.CONFRONT: "therapist_input",
+    Code.AFFIRM: "other",
+    Code.EMPHASIZE_AUTONOMY: "other",
+    Code.SEEK_COLLABORATION: "other",
+    Code.OTHER: "other",
+}
+"""Our codes → AnnoMI's main therapist behaviour (shared/data/annomi/README.md)."""
+BEHAVIOURS: tuple[str, ...] = ("question", "reflection", "therapist_input", "other")
+SUBHEADS: dict[str, tuple[Code, ...]] = {
+    behaviour: tuple(code for code in Code if MACRO[code] == behaviour) for behaviour in BEHAVIOURS
+}
+
+MAX_FEATURE_CHARS = 600
+"""Words are read from the start of the reply only (long replies are rare)."""
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[?!]")
+_STEM = 5
+
+# Numeric rule features → a few bins, so every feature is binary and scoring is a sum of weights.
+_RATIOS = frozenset({"second_person_ratio", "first_person_ratio", "overlap_ratio", "context_coverage"})
+
+
+class ModelError(ValueError):
+    """Weights that cannot be used (wrong format or feature version, inconsistent shapes)."""
+
+
+def _bin(name: str, value: float) -> int:
+    if name in _RATIOS:
+        return min(4, int(value * 4 + 1e-9))
+    if value <= 0:
+        return 0
+    return min(8, 1 + int(math.log2(value)))
+
+
+def reply_features(analysis: Analysis, context: str) -> set[str]:
+    """The binary features of one reply (see the module docstring); the same at training and run time."""
+    lang = analysis.lang
+    text = normalise(analysis.text[:MAX_FEATURE_CHARS]).casefold()
+    tokens = _TOKEN.findall(text)
+    feats: set[str] = {"L:" + lang}
+    add = feats.add
+    # Words and word pairs, with the reply's start and end as words ("<s> hvad", "? </s>").
+    # Long words also by their first letters: inflections and typos ("arbejde", "arbejdet", "arbjede").
+    previous = "<s>"
+    for token in tokens:
+        add("w:" + token)
+        add("b:" + previous + " " + token)
+        if len(token) > _STEM:
+            add("p:" + token[:_STEM])
+        previous = token
+    add("b:" + previous + " </s>")
+    # The client's line: did the client ask something; which of the reply's words echo it.
+    ctx = normalise(context[:MAX_FEATURE_CHARS]).casefold()
+    ctx_stems = {token[:_STEM] for token in _TOKEN.findall(ctx) if len(token) > 3}
+    if ctx.rstrip().endswith("?"):
+        add("x:asks")
+    if not ctx.strip():
+        add("x:none")
+    content = [token for token in tokens if len(token) > 3]
+    echoed = sum(token[:_STEM] in ctx_stems for token in content)
+    novel = len(content) - echoed
+    add(f"x:echo={_bin('', echoed)}")
+    add(f"x:novel={_bin('', novel)}")
+    if content:
+        add(f"x:echo_share={min(4, int(4 * echoed / len(content)))}")
+    # The rules: what they would decide, the codes and clause acts they saw, their numeric features.
+    rule = [f"r:{code.value}" for code in analysis.hits]
+    rule.append("rp:" + decide(analysis)[0].value)
+    if analysis.clauses:
+        rule.append("ra:last=" + analysis.clauses[-1].act.value)
+        rule.append("ra:first=" + analysis.clauses[0].act.value)
+        rule.extend("ra:" + clause.act.value for clause in analysis.clauses)
+    # Numeric features in bins; zero (the usual value) is the baseline and not a feature.
+    rule.extend(f"n:{name}={_bin(name, value)}" for name, value in analysis.features.items() if value > 0)
+    for name in rule:
+        add(name)
+        add(lang + "|" + name)  # the same evidence may weigh differently per language
+    return feats
+
+
+def softmax(scores: Sequence[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(score - top) for score in scores]
+    total = sum(exps)
+    return [value / total for value in exps]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The model's view of one reply: the best code, the probability of every code, of every behaviour."""
+
+    code: Code
+    probabilities: Mapping[Code, float]
+    behaviours: Mapping[str, float]
+
+
+_FIELD_BYTES = 8
+_OFFSET = 1 << 24
+"""Added to every stored weight so each field stays positive: fields never borrow from each other."""
+_MAX_WEIGHT = (1 << 23) - 1
+
+
+class CoderModel:
+    """Linear heads over `reply_features`; see the module docstring for how they are combined.
+
+    Scoring is one big-integer sum per reply: each feature's weights for all the heads' classes are
+    packed, as fixed-width unsigned fields (weight·scale + _OFFSET), into one Python int. Adding those
+    ints adds every class score at once; `struct` unpacks the fields. Plain Python, no numpy.
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
+            raise ModelError("not MI-trainer coder weights (format/version)")
+        if data.get("feature_version") != FEATURE_VERSION:
+            raise ModelError(f"weights are for feature version {data.get('feature_version')}, "
+                             f"this code computes version {FEATURE_VERSION}: retrain (scripts/train_coder.py)")
+        self.scale = float(data["scale"])
+        heads = data["heads"]
+        missing = {"macro", *BEHAVIOURS} - set(heads)
+        if missing:
+            raise ModelError(f"missing head(s): {', '.join(sorted(missing))}")
+        self.heads: dict[str, tuple[str, ...]] = {}
+        self._slices: dict[str, slice] = {}
+        bias: list[float] = []
+        order = data.get("head_order", list(heads))
+        if sorted(order) != sorted(heads):
+            raise ModelError("head_order does not list the heads")
+        for name in order:
+            head = heads[name]
+            classes = tuple(str(c) for c in head["classes"])
+            if len(head["bias"]) != len(classes):
+                raise ModelError(f"head {name}: {len(classes)} classes but {len(head['bias'])} biases")
+            self._slices[name] = slice(len(bias), len(bias) + len(classes))
+            self.heads[name] = classes
+            bias.extend(float(b) for b in head["bias"])
+        self._bias = bias
+        self._codes = {name: tuple(Code(c) for c in classes) for name, classes in self.heads.items() if name != "macro"}
+        width = len(bias)
+        self._unpack = struct.Struct(f"<{width}Q").unpack
+        self._bytes = width * _FIELD_BYTES
+        pack = struct.Struct(f"<{width}Q").pack
+        self._packed: dict[str, int] = {}
+        for name, row in zip(data["vocabulary"], data["rows"], strict=True):
+            if len(row) != width or any(abs(w) > _MAX_WEIGHT for w in row):
+                raise ModelError(f"feature {name!r}: weights do not fit the heads")
+            self._packed[name] = int.from_bytes(pack(*[w + _OFFSET for w in row]), "little")
+        self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
+        self.rule_codes = _code_lists(data.get("rule_codes", {}))
+        self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
+        self.meta: dict[str, Any] = dict(data.get("meta", {}))
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CoderModel:
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        return cls(json.loads(raw))
+
+    @property
+    def size(self) -> int:
+        """How many features carry weights."""
+        return len(self._packed)
+
+    def scores(self, features: set[str]) -> list[float]:
+        """Every head's class scores (logits), heads in `head_order`."""
+        found = [value for value in map(self._packed.get, features) if value is not None]
+        fields = self._unpack(sum(found).to_bytes(self._bytes, "little"))
+        base = len(found) * _OFFSET
+        scale = self.scale
+        return [b + (field - base) / scale for b, field in zip(self._bias, fields, strict=True)]
+
+    def head(self, name: str, scores: Sequence[float]) -> dict[str, float]:
+        """The probabilities of head `name`'s classes, from `scores()`."""
+        return dict(zip(self.heads[name], softmax(scores[self._slices[name]]), strict=True))
+
+    def predict(self, analysis: Analysis, context: str) -> Prediction:
+        """The code of the reply the rules read as `analysis`, answering the client's line `context`."""
+        return self.predict_features(reply_features(analysis, context), analysis.lang)
+
+    def predict_features(self, features: set[str], lang: str) -> Prediction:
+        """The prediction from the reply's features (`reply_features`) in language `lang`."""
+        scores = self.scores(features)
+        slices = self._slices
+        macro = dict(zip(self.heads["macro"], softmax(scores[slices["macro"]]), strict=True))
+        probabilities: dict[Code, float] = {}
+        for behaviour in BEHAVIOURS:
+            weight = macro[behaviour]
+            for code, p in zip(self._codes[behaviour], softmax(scores[slices[behaviour]]), strict=True):
+                probabilities[code] = weight * p
+        mix = self.flat_weight.get(lang, 0.0)
+        if mix > 0 and "flat" in slices:
+            for code, p in zip(self._codes["flat"], softmax(scores[slices["flat"]]), strict=True):
+                probabilities[code] = (1 - mix) * probabilities.get(code, 0.0) + mix * p
+        best = max(probabilities, key=probabilities.__getitem__)
+        ruled = next((code for name, code in _RULED.items() if name in features), None)
+        if ruled is not None:
+            # Where the training data cannot teach a code (English: AnnoMI has no persuade, confront,
+            # permission, affirm, autonomy or seek labels), the rules' code stands: always for the
+            # `rule_codes`, and inside the behaviour the model chose for the `family_rule_codes`.
+            within = MACRO[ruled] == MACRO[best] and ruled in self.family_rule_codes.get(lang, ())
+            if within or ruled in self.rule_codes.get(lang, ()):
+                best = ruled
+        return Prediction(best, probabilities, macro)
+
+
+_RULED = {"rp:" + code.value: code for code in Code}
+"""The feature naming the rules' own primary code → that code."""
+
+
+def _code_lists(data: Mapping[str, Sequence[str]]) -> dict[str, frozenset[Code]]:
+    return {str(lang): frozenset(Code(code) for code in codes) for lang, codes in data.items()}
+
+
+WEIGHTS_FILE = "weights.json.gz"
+
+
+@cache
+def load_model() -> CoderModel | None:
+    """The shipped model (read once per process), or None when no weights are shipped."""
+    path = resources.files("bot.coder.model_data").joinpath(WEIGHTS_FILE)
+    if not path.is_file():
+        return None
+    return CoderModel.from_bytes(path.read_bytes())
+
+
+__all__ = ["BEHAVIOURS", "MACRO", "SUBHEADS", "CoderModel", "ModelError", "Prediction", "load_model",
+           "reply_features"]

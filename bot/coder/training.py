@@ -1,0 +1,232 @@
+"""Training the coder model (needs the `train` extra: scikit-learn and numpy; never used at run time).
+
+Data: AnnoMI (`shared/data/annomi/annomi_train.csv`, English, expert-coded; context = the client's
+previous utterance) and the Danish development set (`data/coder/da_dev.jsonl`). Heads (see
+`bot.coder.model`):
+
+- `macro` (question / reflection / therapist_input / other): AnnoMI + Danish mapped to the four;
+- `question`, `reflection`: AnnoMI subtypes (open/closed, simple/complex) + Danish;
+- `therapist_input`: Danish + AnnoMI "information" (→ giving_information);
+- `other`, `flat`: Danish only (AnnoMI does not split "other" or advice by permission).
+
+Every head is an L2-regularised logistic regression (lbfgs, deterministic) over binary features.
+The vocabulary is the features seen in at least MIN_DF training replies; weights are pruned and
+rounded, then written as plain JSON (`CoderModel` reads them).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.coder.coder import Coder
+from bot.coder.model import BEHAVIOURS, FEATURE_VERSION, FORMAT, FORMAT_VERSION, MACRO, SUBHEADS, reply_features
+from state_machines.codes import Code
+
+ROOT = Path(__file__).resolve().parents[2]
+ANNOMI = ROOT.parent / "shared" / "data" / "annomi" / "annomi_train.csv"
+DA_DEV = ROOT / "data" / "coder" / "da_dev.jsonl"
+DA_TEST = ROOT / "data" / "coder" / "da_test.jsonl"
+
+_ANNOMI_FINE = {
+    ("question", "open"): Code.OPEN_QUESTION,
+    ("question", "closed"): Code.CLOSED_QUESTION,
+    ("reflection", "simple"): Code.SIMPLE_REFLECTION,
+    ("reflection", "complex"): Code.COMPLEX_REFLECTION,
+    ("therapist_input", "information"): Code.GIVING_INFORMATION,
+}
+
+
+@dataclass(slots=True)
+class Sample:
+    """One labelled reply. `code` is None when the data only says the behaviour (AnnoMI "other")."""
+
+    text: str
+    context: str
+    group: str
+    behaviour: str
+    code: Code | None
+    source: str
+    """"annomi" or "da"."""
+    features: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Training settings (chosen by grouped cross-validation on AnnoMI and da_dev, never on da_test)."""
+
+    c_macro: float = 0.3
+    c_sub: float = 0.2
+    c_flat: float = 1.0
+    da_weight: float = 1.0
+    min_df: int = 2
+    flat_weight_da: float = 0.7
+    flat_weight_en: float = 0.0
+    rule_codes_da: tuple[str, ...] = ("confront",)  # labels and judgements: the rules are precise (dev CV)
+    rule_codes_en: tuple[str, ...] = ("persuade", "persuade_with_permission", "confront", "ask_permission")
+    """AnnoMI has no labels for these codes: in English the rules' call stands (CV, AnnoMI 4-way: -0.005)."""
+    family_rule_codes_en: tuple[str, ...] = ("affirm", "emphasize_autonomy", "seek_collaboration")
+    """AnnoMI's "other" is not split: when the model says "other", the rules say which (no 4-way cost)."""
+    prune: float = 0.002
+    scale: int = 1000
+
+
+def load_annomi(path: Path = ANNOMI) -> list[Sample]:
+    """Therapist utterances with the client's previous utterance as context."""
+    samples: list[Sample] = []
+    context = ""
+    transcript = None
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["transcript_id"] != transcript:
+                transcript, context = row["transcript_id"], ""
+            if row["interlocutor"] == "client":
+                context = row["utterance_text"]
+                continue
+            behaviour = row["main_therapist_behaviour"]
+            if behaviour not in BEHAVIOURS:
+                continue
+            subtype = {"question": row["question_subtype"], "reflection": row["reflection_subtype"],
+                       "therapist_input": row["therapist_input_subtype"]}.get(behaviour, "")
+            samples.append(Sample(row["utterance_text"], context, f"annomi:{transcript}", behaviour,
+                                  _ANNOMI_FINE.get((behaviour, subtype)), "annomi"))
+    return samples
+
+
+def load_danish(path: Path) -> list[Sample]:
+    samples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        code = Code(item["code"])
+        samples.append(Sample(item["text"], item["context"], f"da:{item['context']}", MACRO[code], code, "da"))
+    return samples
+
+
+def featurize(samples: Iterable[Sample], coder: Coder) -> None:
+    for sample in samples:
+        if not sample.features:
+            sample.features = reply_features(coder.analyse(sample.text, sample.context), sample.context)
+
+
+def head_data(name: str, samples: Sequence[Sample]) -> list[tuple[Sample, str]]:
+    """The (sample, label) pairs one head is trained on."""
+    if name == "macro":
+        return [(s, s.behaviour) for s in samples]
+    if name == "flat":
+        return [(s, s.code.value) for s in samples if s.source == "da" and s.code is not None]
+    if name == "other":
+        return [(s, s.code.value) for s in samples if s.source == "da" and s.code is not None and MACRO[s.code] == name]
+    return [(s, s.code.value) for s in samples if s.code is not None and MACRO[s.code] == name]
+
+
+def _fit_head(pairs: Sequence[tuple[Sample, str]], vocabulary: dict[str, int], c: float,
+              da_weight: float, classes: Sequence[str]) -> tuple[list[float], list[list[float]]]:
+    import numpy as np
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+    rows, cols = [], []
+    for row, (sample, _) in enumerate(pairs):
+        for name in sample.features:
+            index = vocabulary.get(name)
+            if index is not None:
+                rows.append(row)
+                cols.append(index)
+    matrix = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(pairs), len(vocabulary)))
+    labels = [label for _, label in pairs]
+    weights = np.array([da_weight if sample.source == "da" else 1.0 for sample, _ in pairs])
+    present = sorted(set(labels))
+    size = len(vocabulary)
+    if len(present) == 1:  # a head with one class seen: a constant
+        bias = [0.0 if name == present[0] else -10.0 for name in classes]
+        return bias, [[0.0] * size for _ in classes]
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit(matrix, labels, sample_weight=weights)
+    fitted = [str(name) for name in model.classes_]
+    coef = model.coef_
+    intercept = model.intercept_
+    if len(fitted) == 2:
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    bias, columns = [], []
+    for name in classes:
+        if name in fitted:
+            k = fitted.index(name)
+            bias.append(float(intercept[k]))
+            columns.append([float(w) for w in coef[k]])
+        else:
+            bias.append(-10.0)
+            columns.append([0.0] * size)
+    return bias, columns
+
+
+def train(samples: Sequence[Sample], config: Config = Config(), meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fit every head on `samples` (featurized) and return the weights as plain JSON data."""
+    counts: Counter[str] = Counter()
+    for sample in samples:
+        counts.update(sample.features)
+    names = sorted(name for name, count in counts.items() if count >= config.min_df)
+    vocabulary = {name: index for index, name in enumerate(names)}
+    heads: dict[str, tuple[list[str], list[float], list[list[float]]]] = {}
+    specs: list[tuple[str, list[str], float]] = [("macro", list(BEHAVIOURS), config.c_macro)]
+    specs += [(b, [code.value for code in SUBHEADS[b]], config.c_sub) for b in BEHAVIOURS]
+    specs.append(("flat", [code.value for code in Code], config.c_flat))
+    for name, classes, c in specs:
+        bias, columns = _fit_head(head_data(name, samples), vocabulary, c, config.da_weight, classes)
+        heads[name] = (classes, bias, columns)
+    # Prune: keep the features that move some head's score noticeably.
+    keep = [index for index in range(len(names))
+            if any(abs(column[index]) >= config.prune for _, _, columns in heads.values() for column in columns)]
+    scale = config.scale
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "feature_version": FEATURE_VERSION,
+        "scale": scale,
+        "flat_weight": {"da": config.flat_weight_da, "en": config.flat_weight_en},
+        "rule_codes": {"da": list(config.rule_codes_da), "en": list(config.rule_codes_en)},
+        "family_rule_codes": {"en": list(config.family_rule_codes_en)},
+        "meta": meta or {},
+        "vocabulary": [names[index] for index in keep],
+        "head_order": list(heads),
+        "heads": {name: {"classes": classes, "bias": [round(b, 4) for b in bias]}
+                  for name, (classes, bias, _) in heads.items()},
+        "rows": [[round(column[index] * scale) for _, _, columns in heads.values() for column in columns]
+                 for index in keep],
+    }
+
+
+def group_folds(samples: Sequence[Sample], folds: int) -> list[int]:
+    """Fold number per sample, whole groups per fold, balanced by size (deterministic, like GroupKFold)."""
+    sizes: Counter[str] = Counter(sample.group for sample in samples)
+    load = [0] * folds
+    fold_of: dict[str, int] = {}
+    for group, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        target = min(range(folds), key=lambda k: (load[k], k))
+        fold_of[group] = target
+        load[target] += size
+    return [fold_of[sample.group] for sample in samples]
+
+
+Predictor = Callable[[Sample], Code]
+
+
+def cross_validate(target: Sequence[Sample], extra: Sequence[Sample], config: Config, folds: int,
+                   predict_with: Callable[[dict[str, Any], Sample], Code]) -> list[Code]:
+    """Grouped k-fold over `target`; each fold's model also trains on all of `extra`."""
+    fold_of = group_folds(target, folds)
+    predictions: list[Code | None] = [None] * len(target)
+    for fold in range(folds):
+        train_part = [s for s, k in zip(target, fold_of, strict=True) if k != fold]
+        weights = train([*train_part, *extra], config)
+        for index, (sample, k) in enumerate(zip(target, fold_of, strict=True)):
+            if k == fold:
+                predictions[index] = predict_with(weights, sample)
+    return [p if p is not None else Code.OTHER for p in predictions]

@@ -1,0 +1,173 @@
+"""The trained coder model: shipped weights load fast, predict deterministically in plain Python, and code
+typical replies of each code family right. No training here (that is scripts/train_coder.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.coder import Coder
+from bot.coder.model import (
+    BEHAVIOURS,
+    FEATURE_VERSION,
+    MACRO,
+    SUBHEADS,
+    WEIGHTS_FILE,
+    CoderModel,
+    ModelError,
+    load_model,
+    reply_features,
+)
+from state_machines.codes import Code
+
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = ROOT / "bot" / "coder" / "model_data" / WEIGHTS_FILE
+C = Code
+
+JOB = "Min sagsbehandler synes, jeg skal have et job, men jeg er bange for at gå ned med stress igen."
+DRINK = "Jeg drikker nok lidt for meget i weekenden, men det gør alle mine venner også."
+BEER = "I mean, I drink a bit at weekends, but everyone at work does."
+SMOKE = "My wife keeps nagging me about my smoking, but it's the only thing that calms me down."
+
+
+@pytest.fixture(scope="module")
+def coder() -> Coder:
+    return Coder()
+
+
+def _data() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(gzip.decompress(WEIGHTS.read_bytes()))
+    return loaded
+
+
+def test_weights_are_shipped_plain_json_and_small() -> None:
+    raw = WEIGHTS.read_bytes()
+    assert raw[:2] == b"\x1f\x8b"  # gzip
+    assert len(raw) < 3_000_000
+    data = _data()
+    assert data["format"] == "mi-trainer-coder-weights" and data["feature_version"] == FEATURE_VERSION
+    assert set(data["heads"]) >= {"macro", *BEHAVIOURS}
+    assert data["heads"]["macro"]["classes"] == list(BEHAVIOURS)
+    for behaviour in BEHAVIOURS:
+        assert data["heads"][behaviour]["classes"] == [code.value for code in SUBHEADS[behaviour]]
+    assert not list((ROOT / "bot" / "coder").rglob("*.pkl")) and not list((ROOT / "bot" / "coder").rglob("*.pickle"))
+
+
+def test_shipped_model_is_used_and_loaded_once(coder: Coder) -> None:
+    assert coder.model is not None and coder.model is load_model()
+    assert Coder(model=None).model is None
+
+
+def test_model_loads_quickly() -> None:
+    raw = WEIGHTS.read_bytes()
+    started = time.perf_counter()
+    model = CoderModel.from_bytes(raw)
+    assert time.perf_counter() - started < 2.0  # target 0.5 s (benchmarks/coder_bench.py); slack for CI
+    assert model.size > 1000
+
+
+def test_wrong_feature_version_is_refused() -> None:
+    data = _data()
+    data["feature_version"] = FEATURE_VERSION + 1
+    with pytest.raises(ModelError, match="feature version"):
+        CoderModel(data)
+    with pytest.raises(ModelError, match="format"):
+        CoderModel({"format": "pickle"})
+
+
+def test_predictions_are_deterministic(coder: Coder) -> None:
+    replies = [("Du vil gerne arbejde, men du er bange for at blive syg igen.", JOB), ("Do you drink daily?", BEER)]
+    first = [coder.model.predict(coder.analyse(t, c), c) for t, c in replies]  # type: ignore[union-attr]
+    fresh = CoderModel.from_bytes(WEIGHTS.read_bytes())
+    second = [fresh.predict(coder.analyse(t, c), c) for t, c in replies]
+    assert first == second
+    for prediction in first:
+        assert abs(sum(prediction.probabilities.values()) - 1) < 1e-6
+        assert prediction.code == max(prediction.probabilities, key=prediction.probabilities.__getitem__)
+
+
+def test_features_are_binary_names(coder: Coder) -> None:
+    features = reply_features(coder.analyse("Hvad tænker du om det?", DRINK), DRINK)
+    assert "L:da" in features and "w:hvad" in features and "b:<s> hvad" in features
+    assert any(name.startswith("r:") for name in features) and any(name.startswith("n:") for name in features)
+
+
+def test_macro_mapping_covers_every_code() -> None:
+    assert set(MACRO) == set(Code)
+    assert {code for codes in SUBHEADS.values() for code in codes} == set(Code)
+
+
+# A few clear replies per code family: the model (with the rules' features) must get these right.
+CASES: list[tuple[str, str, Code]] = [
+    ("Hvad tænker du selv om det?", DRINK, C.OPEN_QUESTION),
+    ("hvordan har du det med at skulle starte", JOB, C.OPEN_QUESTION),
+    ("Har du prøvet at skære ned før", DRINK, C.CLOSED_QUESTION),
+    ("Du drikker mest i weekenden sammen med dine venner.", DRINK, C.SIMPLE_REFLECTION),
+    ("På den ene side vil du gerne have et job, på den anden side er du bange for at blive syg igen.", JOB,
+     C.COMPLEX_REFLECTION),
+    ("Det er dit valg.", DRINK, C.EMPHASIZE_AUTONOMY),
+    ("Må jeg fortælle dig lidt om, hvad andre har gjort?", DRINK, C.ASK_PERMISSION),
+    ("Du skal stoppe med at drikke.", DRINK, C.PERSUADE),
+    ("Du er alkoholiker.", DRINK, C.CONFRONT),
+    ("What would be different if you drank less?", BEER, C.OPEN_QUESTION),
+    ("Do you drink every weekend?", BEER, C.CLOSED_QUESTION),
+    ("Part of you wants to quit, and part of you is scared of losing your way to relax.", SMOKE,
+     C.COMPLEX_REFLECTION),
+    ("May I share some information about drinking?", BEER, C.ASK_PERMISSION),
+    ("You should stop drinking.", BEER, C.PERSUADE),
+]
+
+
+@pytest.mark.parametrize(("text", "context", "expected"), CASES)
+def test_typical_replies(coder: Coder, text: str, context: str, expected: Code) -> None:
+    assert coder.code(text, context).primary is expected
+
+
+FAMILY_CASES: list[tuple[str, str, str]] = [
+    ("Det er flot, at du er kommet i dag.", JOB, "other"),  # affirm: AnnoMI's "other"
+    ("Anbefalingen fra Sundhedsstyrelsen er højst 10 genstande om ugen og højst 4 på en dag.", DRINK,
+     "therapist_input"),
+    ("You drink at weekends with people from work.", BEER, "reflection"),
+    ("ok", BEER, "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "context", "behaviour"), FAMILY_CASES)
+def test_behaviour_family(coder: Coder, text: str, context: str, behaviour: str) -> None:
+    assert MACRO[coder.code(text, context).primary] == behaviour
+
+
+def test_evidence_still_comes_from_the_rules(coder: Coder) -> None:
+    reply = coder.code("Du skal stoppe med at drikke.", DRINK)
+    assert reply.primary is C.PERSUADE
+    assert any(item.code is C.PERSUADE and "skal" in item.text for item in reply.evidence)
+
+
+_BLOCKED = """
+import sys, importlib.abc
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('numpy', 'sklearn', 'scipy', 'pickle', '_pickle'):
+            raise ImportError('blocked: ' + name)
+        return None
+sys.meta_path.insert(0, Block())
+from bot.coder import Coder
+coder = Coder()
+assert coder.model is not None
+print(coder.code('Hvad tænker du selv om det?', 'Jeg drikker lidt for meget.').primary)
+print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'sklearn', 'scipy')))
+"""
+
+
+def test_inference_needs_no_numpy_sklearn_or_pickle() -> None:
+    done = subprocess.run([sys.executable, "-c", _BLOCKED], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["open_question", "[]"]
