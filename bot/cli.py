@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.authoring_cli import register as register_authoring
+from bot.benchmark import register as register_bench
 from bot.coder.evaluation import register as register_eval
 from state_machines.loader import Problem, ScenarioError, load_directory, load_scenario
 
@@ -143,6 +144,7 @@ _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentPars
 """Hooks that add more subcommands (instructor tools, evaluation) without growing this file."""
 _EXTRA_COMMANDS.append(register_authoring)
 _EXTRA_COMMANDS.append(register_eval)
+_EXTRA_COMMANDS.append(register_bench)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

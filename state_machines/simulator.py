@@ -13,7 +13,7 @@ as the original would have.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 
 from transitions import EventData, Machine
 from transitions import State as MachineState
+from transitions.core import listify
 
 from state_machines.codes import Code
 from state_machines.conditions import RULER_MAX, RULER_MIN, RULERS, Condition, evaluate
@@ -84,13 +85,78 @@ class Conversation:
         )
 
 
+class _Models:
+    """The machine's model list with O(1) membership, append and removal (insertion ordered).
+
+    `transitions` keeps models in a plain list: `add_model` scans it (`mod not in self.models`) and
+    `remove_model` does `list.remove`, so with thousands of live conversations every start and
+    release paid a scan of all of them. This keeps the list's read API (len, iteration, indexing,
+    `==` with a list) on a dict keyed by object identity.
+    """
+
+    __slots__ = ("_by_id",)
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, object] = {}
+
+    def append(self, model: object) -> None:
+        self._by_id[id(model)] = model
+
+    def remove(self, model: object) -> None:
+        if self._by_id.pop(id(model), None) is None:
+            raise ValueError("model is not registered with this machine")
+
+    def __contains__(self, model: object) -> bool:
+        return id(model) in self._by_id
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(list(self._by_id.values()))  # a copy: callers may add or remove while iterating
+
+    def __getitem__(self, index: int) -> object:
+        if index == -1 and self._by_id:
+            return next(reversed(self._by_id.values()))
+        if index == 0 and self._by_id:
+            return next(iter(self._by_id.values()))
+        return list(self._by_id.values())[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Models):
+            return list(self) == list(other)
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return repr(list(self._by_id.values()))
+
+
 class _SharedMachine(Machine):
     """A Machine that does not bind `trigger`, `may_*`, `<code>()` and `is_<state>()` onto models.
 
     The simulator triggers through `machine.events[code]`, never through model methods, and that
     binding costs ~45 partials (~12 kB, ~45 µs) per learner; without it `add_model` only sets the
-    initial state and registers the model. State changes still go through the machine.
+    initial state and registers the model. State changes still go through the machine. The model
+    registry is `_Models`, so adding and removing a conversation is O(1) however many are live.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.models = _Models()  # type: ignore[assignment]  # the list API, O(1)
+
+    def add_model(self, model: object, initial: str | Enum | MachineState | None = None) -> None:
+        """Register models and set their initial state; nothing is bound onto them."""
+        start = self.initial if initial is None else initial
+        if start is None:
+            raise ValueError("no initial state for the model")
+        for mod in listify(model):
+            if mod not in self.models:
+                self.set_state(start, model=mod)
+                self.models.append(mod)
 
     def _checked_assignment(self, model: object, name: str, func: Any) -> None:
         del model, name, func  # deliberately bind nothing
