@@ -232,7 +232,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     started = time.perf_counter()
     if not args.no_cv:
         try:
-            import sklearn  # type: ignore[import-untyped]  # noqa: F401
+            import sklearn  # noqa: F401
         except ImportError:
             out.write("eval-coder: cross-validation needs the train extra (pip install -e '.[train]'); "
                       "use --no-cv for the held-out test and speed only\n")

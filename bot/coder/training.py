@@ -129,8 +129,8 @@ def head_data(name: str, samples: Sequence[Sample]) -> list[tuple[Sample, str]]:
 def _fit_head(pairs: Sequence[tuple[Sample, str]], vocabulary: dict[str, int], c: float,
               da_weight: float, classes: Sequence[str]) -> tuple[list[float], list[list[float]]]:
     import numpy as np
-    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
 
     rows, cols = [], []
     for row, (sample, _) in enumerate(pairs):
