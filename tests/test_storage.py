@@ -130,6 +130,19 @@ async def test_outbox_in_order_and_removed_when_sent(store: SessionStore) -> Non
         await store.claim(Claim(3, None), [{"text": "nowhere"}])
 
 
+async def test_outbox_sent_many_drops_a_batch_in_one_call(store: SessionStore) -> None:
+    await store.claim(Claim(1, 5), [{"text": "a"}, {"text": "b"}, {"text": "c"}])
+    await store.claim(Claim(2, 6), [{"text": "d"}])
+    items = await store.outbox()
+    await store.outbox_sent_many([])  # nothing to do
+    await store.outbox_sent_many([items[0].id, items[2].id, 999])  # unknown ids are ignored
+    assert [i.payload["text"] for i in await store.outbox()] == ["b", "d"]
+    await store.outbox_sent_many([i.id for i in await store.outbox(chat_id=5)])
+    assert [i.payload["text"] for i in await store.outbox()] == ["d"]
+    assert await store.is_processed(1) and await store.is_processed(2)  # claims stay
+
+
+
 async def test_learner_settings_active_flag_and_forget(store: SessionStore) -> None:
     assert await store.save_learner(learner(1, feedback="end"))
     assert await store.save_learner(learner(1, feedback="off", language="en"), Claim(1, 1), [{"text": "ok"}])

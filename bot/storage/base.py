@@ -209,6 +209,9 @@ class SessionStore(Protocol):
     async def outbox_sent(self, item_id: int) -> None:
         """The message was delivered: drop it from the outbox."""
 
+    async def outbox_sent_many(self, item_ids: Sequence[int]) -> None:
+        """Several messages were delivered: drop them all from the outbox in one write."""
+
     async def claim(self, claim: Claim, outbox: Sequence[Mapping[str, Any]] = ()) -> bool:
         """Claim an update that changes nothing else; False when it was already claimed."""
 

@@ -111,6 +111,10 @@ class MemoryStore:
     async def outbox_sent(self, item_id: int) -> None:
         self._outbox.pop(item_id, None)
 
+    async def outbox_sent_many(self, item_ids: Sequence[int]) -> None:
+        for item_id in item_ids:
+            self._outbox.pop(item_id, None)
+
     async def claim(self, claim: Claim, outbox: Sequence[Mapping[str, Any]] = ()) -> bool:
         if claim.update_id in self._claims:
             return False

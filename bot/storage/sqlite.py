@@ -194,9 +194,8 @@ class SqliteStore:
 
     async def learner(self, learner_id: int) -> Learner | None:
         async with self._read() as db:
-            cursor = await db.execute("SELECT * FROM learners WHERE id = ?", (learner_id,))
-            row = await cursor.fetchone()
-        return None if row is None else _learner(row)
+            rows = list(await db.execute_fetchall("SELECT * FROM learners WHERE id = ?", (learner_id,)))
+        return _learner(rows[0]) if rows else None
 
     async def learners(self) -> list[Learner]:
         async with self._read() as db:
@@ -205,17 +204,15 @@ class SqliteStore:
 
     async def session(self, session_id: int) -> SessionInfo | None:
         async with self._read() as db:
-            cursor = await db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,))
-            row = await cursor.fetchone()
-        return None if row is None else _session(row)
+            rows = list(await db.execute_fetchall("SELECT * FROM sessions WHERE id = ?", (session_id,)))
+        return _session(rows[0]) if rows else None
 
     async def active_session(self, learner_id: int) -> SessionInfo | None:
         async with self._read() as db:
-            cursor = await db.execute(
+            rows = list(await db.execute_fetchall(
                 "SELECT * FROM sessions WHERE learner_id = ? AND status = 'active'", (learner_id,)
-            )
-            row = await cursor.fetchone()
-        return None if row is None else _session(row)
+            ))
+        return _session(rows[0]) if rows else None
 
     async def sessions(self, learner_id: int | None = None) -> list[SessionInfo]:
         async with self._read() as db:
@@ -242,8 +239,8 @@ class SqliteStore:
 
     async def is_processed(self, update_id: int) -> bool:
         async with self._read() as db:
-            cursor = await db.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
-            return await cursor.fetchone() is not None
+            rows = await db.execute_fetchall("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+        return bool(list(rows))
 
     async def outbox(self, chat_id: int | None = None, update_id: int | None = None) -> list[OutboxItem]:
         where, args = [], []
@@ -265,8 +262,14 @@ class SqliteStore:
     # ---------------------------------------------------------------- writes
 
     async def outbox_sent(self, item_id: int) -> None:
+        await self.outbox_sent_many((item_id,))
+
+    async def outbox_sent_many(self, item_ids: Sequence[int]) -> None:
+        ids = [int(item_id) for item_id in item_ids]
+        if not ids:
+            return
         async with self._transaction() as db:
-            await db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+            await db.executemany("DELETE FROM outbox WHERE id = ?", [(item_id,) for item_id in ids])
 
     async def claim(self, claim: Claim, outbox: Sequence[Mapping[str, Any]] = ()) -> bool:
         async with self._transaction() as db:

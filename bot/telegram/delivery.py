@@ -177,8 +177,7 @@ class Delivery:
         """The learner blocked the bot: mark them inactive and drop what is queued for them."""
         _LOG.info("chat %s blocked the bot; learner marked inactive", chat_id)
         await self.store.set_active(chat_id, False)
-        for item in await self.store.outbox(chat_id=chat_id):
-            await self.store.outbox_sent(item.id)
+        await self.store.outbox_sent_many([item.id for item in await self.store.outbox(chat_id=chat_id)])
 
     # ---------------------------------------------------------------- the outbox
 
@@ -199,9 +198,16 @@ class Delivery:
             while True:
                 self._again.discard(chat_id)
                 items = await self.store.outbox(chat_id=chat_id)
-                for item in items:
-                    await self.send_text(chat_id, str(item.payload["text"]), item.payload.get("keyboard"))
-                    await self.store.outbox_sent(item.id)
+                sent: list[int] = []
+                try:
+                    for item in items:
+                        await self.send_text(chat_id, str(item.payload["text"]), item.payload.get("keyboard"))
+                        sent.append(item.id)
+                finally:
+                    # One write for the batch: a crash before it re-sends the batch (may arrive twice,
+                    # never lost); on a failure the messages already sent are still dropped.
+                    if sent:
+                        await self.store.outbox_sent_many(sent)
                 if chat_id not in self._again:
                     return
         except Forbidden:
