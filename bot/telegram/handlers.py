@@ -30,6 +30,7 @@ from bot.storage import FEEDBACK_MODES, LearnerData, NewSession, now
 from bot.telegram import keyboards
 from bot.telegram.delivery import message
 from bot.telegram.ordering import chat_key
+from bot.telegram.ratelimit import RateLimiter, Verdict
 from bot.telegram.text import Html, Texts, escape, join
 from bot.telegram.trainer import Live, Lost, Trainer
 from state_machines.model import Scenario
@@ -61,8 +62,9 @@ def outcome_text(texts: Texts, outcome: str | None, status: str) -> str:
 class LearnerHandlers:
     """The learner side of the bot, bound to one `Trainer`."""
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: Trainer, limiter: RateLimiter | None = None) -> None:
         self.t = trainer
+        self.limiter = limiter if limiter is not None else RateLimiter()
 
     # ---------------------------------------------------------------- plumbing
 
@@ -70,6 +72,8 @@ class LearnerHandlers:
         """Skip updates that were handled before (re-delivered); finish their delivery instead."""
 
         async def run(update: Update, context: Context) -> None:
+            if not await self._within_rate(update):
+                return
             if await self.t.store.is_processed(update.update_id):
                 _LOG.info("update %s was handled before; not applied again", update.update_id)
                 self.t.flush(update)
@@ -80,6 +84,30 @@ class LearnerHandlers:
 
         run.__name__ = getattr(handler, "__name__", "handler")
         return run
+
+    async def _within_rate(self, update: Update) -> bool:
+        """Per-learner rate limit: a flooded update is dropped unhandled (nothing stored or applied).
+
+        The learner is told once per burst. A dropped update is not claimed, so nothing about it is
+        remembered; Telegram does not re-send it (the poller has moved past it).
+        """
+        user = update.effective_user
+        if user is None:
+            return True
+        verdict = self.limiter.allow(user.id)
+        if verdict is Verdict.ALLOW:
+            return True
+        _LOG.info("rate limit: update %s from user %s dropped", update.update_id, user.id)
+        if update.callback_query is not None:
+            await self.t.delivery.answer(update.callback_query.id)
+        chat = chat_key(update)
+        if verdict is Verdict.LIMIT_NOTIFY and chat is not None:
+            texts = self.t.texts(await self.t.learner(update))
+            try:
+                await self.t.delivery.send_text(chat, texts("rate_limited"))
+            except Exception as failure:  # best effort: the flood itself must not raise
+                _LOG.warning("could not tell chat %s about the rate limit: %r", chat, failure)
+        return False
 
     async def _consented(self, update: Update) -> tuple[Any, Texts] | None:
         learner = await self.t.learner(update)
