@@ -1,7 +1,10 @@
 """Train the coder model and write `bot/coder/model_data/weights.json.gz` (reproducible: same data, same file).
 
 Needs the `train` extra (scikit-learn, numpy):  .venv/bin/pip install -e '.[train]'
-Usage:  .venv/bin/python scripts/train_coder.py [--annomi PATH] [--da-dev PATH] [--out PATH]
+Usage:  .venv/bin/python scripts/train_coder.py [--annomi PATH] [--da-dev PATH] [--out PATH] [--tune-offsets]
+
+`--tune-offsets` only prints the per-code decision offsets tuned on the grouped cross-validated
+predictions (AnnoMI, da_dev; several minutes), to copy into `Config.offsets_da` / `offsets_en`.
 
 Trains on ALL of AnnoMI's training transcripts and ALL of data/coder/da_dev.jsonl with the settings in
 `bot.coder.training.Config` (chosen by grouped cross-validation: `mi-trainer eval-coder`).
@@ -23,7 +26,16 @@ sys.path.insert(0, str(ROOT))
 
 from bot.coder.coder import Coder  # noqa: E402
 from bot.coder.model import WEIGHTS_FILE, CoderModel  # noqa: E402
-from bot.coder.training import ANNOMI, DA_DEV, Config, featurize, load_annomi, load_danish, train  # noqa: E402
+from bot.coder.training import (  # noqa: E402
+    ANNOMI,
+    DA_DEV,
+    Config,
+    cross_validated_offsets,
+    featurize,
+    load_annomi,
+    load_danish,
+    train,
+)
 
 OUT = ROOT / "bot" / "coder" / "model_data" / WEIGHTS_FILE
 SEED = 20261123
@@ -34,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--annomi", type=Path, default=ANNOMI)
     parser.add_argument("--da-dev", type=Path, default=DA_DEV)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--tune-offsets", action="store_true", help="print CV-tuned decision offsets, write nothing")
     args = parser.parse_args(argv)
     random.seed(SEED)
     try:
@@ -43,9 +56,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     np.random.seed(SEED)
     started = time.perf_counter()
-    samples = [*load_annomi(args.annomi), *load_danish(args.da_dev)]
+    annomi, danish = load_annomi(args.annomi), load_danish(args.da_dev)
+    samples = [*annomi, *danish]
     featurize(samples, Coder(model=None))
     config = Config()
+    if args.tune_offsets:
+        offsets_da, offsets_en = cross_validated_offsets(annomi, danish, config)
+        print(f"offsets_da: tuple[tuple[str, float], ...] = {offsets_da!r}")
+        print(f"offsets_en: tuple[tuple[str, float], ...] = {offsets_en!r}")
+        return 0
     meta = {"trained_on": {"annomi": args.annomi.name, "da_dev": args.da_dev.name},
             "samples": len(samples), "config": {k: getattr(config, k) for k in config.__dataclass_fields__}}
     weights = train(samples, config, meta)

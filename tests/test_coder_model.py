@@ -99,6 +99,25 @@ def test_features_are_binary_names(coder: Coder) -> None:
     assert any(name.startswith("r:") for name in features) and any(name.startswith("n:") for name in features)
 
 
+def test_question_form_features_name_each_clause_start(coder: Coder) -> None:
+    features = reply_features(coder.analyse("You want to cut down. What would help you start?", BEER), BEER)
+    assert {"cN:you", "cL:what", "cq:what", "cq2:what would", "cqlast:start", "nq=1", "qend"} <= features
+    assert "cq:you" not in features  # the reflection before the question has no "?"
+
+
+def test_decision_offsets_move_the_choice(coder: Coder) -> None:
+    text = "Du vil gerne arbejde, men du er bange for at blive syg igen."
+    analysis = coder.analyse(text, JOB)
+    data = _data()
+    plain = CoderModel({**data, "offsets": {}}).predict(analysis, JOB)
+    runner_up = sorted(plain.probabilities, key=plain.probabilities.__getitem__)[-2]
+    shifted = CoderModel({**data, "offsets": {"da": {runner_up.value: 30.0}}}).predict(analysis, JOB)
+    assert shifted.code is runner_up
+    assert abs(sum(shifted.probabilities.values()) - 1) < 1e-6
+    english = CoderModel({**data, "offsets": {"en": {runner_up.value: 30.0}}}).predict(analysis, JOB)
+    assert english.code is plain.code  # offsets are per language
+
+
 def test_macro_mapping_covers_every_code() -> None:
     assert set(MACRO) == set(Code)
     assert {code for codes in SUBHEADS.values() for code in codes} == set(Code)

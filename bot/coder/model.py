@@ -22,6 +22,7 @@ import math
 import re
 import struct
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,7 +33,7 @@ from state_machines.codes import Code
 
 FORMAT = "mi-trainer-coder-weights"
 FORMAT_VERSION = 1
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 """Bump when `reply_features` changes: weights trained on other features are refused."""
 
 MACRO: dict[Code, str] = {
@@ -60,6 +61,7 @@ MAX_FEATURE_CHARS = 600
 """Words are read from the start of the reply only (long replies are rare)."""
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[?!]")
 _STEM = 5
+_WORD_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 
 # Numeric rule features → a few bins, so every feature is binary and scoring is a sum of weights.
 _RATIOS = frozenset({"second_person_ratio", "first_person_ratio", "overlap_ratio", "context_coverage"})
@@ -80,7 +82,8 @@ def _bin(name: str, value: float) -> int:
 def reply_features(analysis: Analysis, context: str) -> set[str]:
     """The binary features of one reply (see the module docstring); the same at training and run time."""
     lang = analysis.lang
-    text = normalise(analysis.text[:MAX_FEATURE_CHARS]).casefold()
+    norm = normalise(analysis.text)
+    text = norm[:MAX_FEATURE_CHARS].casefold()
     tokens = _TOKEN.findall(text)
     feats: set[str] = {"L:" + lang}
     add = feats.add
@@ -94,6 +97,24 @@ def reply_features(analysis: Analysis, context: str) -> set[str]:
             add("p:" + token[:_STEM])
         previous = token
     add("b:" + previous + " </s>")
+    # Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
+    # clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last.
+    clauses = analysis.clauses
+    for index, clause in enumerate(clauses):
+        words = _WORD_ONLY.findall(norm[clause.start:clause.end].casefold())
+        if not words:
+            continue
+        where = "L" if index == len(clauses) - 1 else "N"
+        add(f"c{where}:{words[0]}")
+        if len(words) > 1:
+            add(f"c{where}2:{words[0]} {words[1]}")
+        if clause.question_mark:
+            add("cq:" + words[0])
+            if len(words) > 1:
+                add(f"cq2:{words[0]} {words[1]}")
+            add("cqlast:" + words[-1])
+    add(f"nq={min(3, text.count('?'))}")
+    add("qend" if text.rstrip().endswith("?") else "noqend")
     # The client's line: did the client ask something; which of the reply's words echo it.
     ctx = normalise(context[:MAX_FEATURE_CHARS]).casefold()
     ctx_stems = {token[:_STEM] for token in _TOKEN.findall(ctx) if len(token) > 3}
@@ -192,6 +213,11 @@ class CoderModel:
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
+        # Per-language decision offsets (log-probability shifts tuned on cross-validation for macro-F1):
+        # stored as offsets, applied as factors.
+        self.offsets: dict[str, dict[Code, float]] = {
+            str(lang): {Code(code): math.exp(float(value)) for code, value in values.items()}
+            for lang, values in data.get("offsets", {}).items()}
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     @classmethod
@@ -207,7 +233,7 @@ class CoderModel:
 
     def scores(self, features: set[str]) -> list[float]:
         """Every head's class scores (logits), heads in `head_order`."""
-        found = [value for value in map(self._packed.get, features) if value is not None]
+        found = list(filter(None, map(self._packed.get, features)))  # packed rows are never 0 (_OFFSET)
         fields = self._unpack(sum(found).to_bytes(self._bytes, "little"))
         base = len(found) * _OFFSET
         scale = self.scale
@@ -235,6 +261,16 @@ class CoderModel:
         if mix > 0 and "flat" in slices:
             for code, p in zip(self._codes["flat"], softmax(scores[slices["flat"]]), strict=True):
                 probabilities[code] = (1 - mix) * probabilities.get(code, 0.0) + mix * p
+        factors = self.offsets.get(lang)
+        if factors:
+            for code, factor in factors.items():
+                probabilities[code] *= factor
+            total = sum(probabilities.values())
+            probabilities = {code: p / total for code, p in probabilities.items()}
+        return Prediction(self.choose(probabilities, features, lang), probabilities, macro)
+
+    def choose(self, probabilities: Mapping[Code, float], features: AbstractSet[str], lang: str) -> Code:
+        """The code to report: the likeliest, unless the rules' own code stands (see below)."""
         best = max(probabilities, key=probabilities.__getitem__)
         ruled = next((code for name, code in _RULED.items() if name in features), None)
         if ruled is not None:
@@ -244,7 +280,7 @@ class CoderModel:
             within = MACRO[ruled] == MACRO[best] and ruled in self.family_rule_codes.get(lang, ())
             if within or ruled in self.rule_codes.get(lang, ()):
                 best = ruled
-        return Prediction(best, probabilities, macro)
+        return best
 
 
 _RULED = {"rp:" + code.value: code for code in Code}

@@ -79,6 +79,7 @@ _TABLE.update({ord("？"): "?", ord("！"): "!", ord("¿"): " ", ord("¡"): " ",
 _BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _HAS_WORD = re.compile(r"[^\W_]")
+_DIGIT = re.compile(r"\d")
 _LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
 
 
@@ -373,14 +374,15 @@ class _Reader:
     def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]]) -> Code:
         """The act of a clause with no phrase and no question form: reflection, information or other."""
         norm, end, lex = self.norm, form.end, self.lex
-        overlap = _overlap(norm[start:end], self.ctx_keys, lex)
+        keys = _keys(norm[start:end], lex.stopwords)
+        overlap = len(self.ctx_keys.intersection(keys))
         about_client = any(word in lex.second_person for word in form.tokens) and not (
             form.tokens and form.tokens[0] in lex.first_person)
         reflective = (
             form.starter is not None
             or form.personal
             or overlap >= 2
-            or (overlap >= 1 and overlap * 2 >= len(_keys(norm[start:end], lex.stopwords)))
+            or (overlap >= 1 and overlap * 2 >= len(keys))
             # "Being a good husband matters a lot to you": meaning or ambivalence, said about the client.
             or (about_client and any(lex.complex[kind].search(norm, start, end) for kind in ("ambivalence", "meaning")))
         )
@@ -408,8 +410,9 @@ class _Reader:
 
     def _reply_features(self, clauses: list[Clause]) -> None:
         lex, norm = self.lex, self.norm
-        tokens = [word.casefold() for word in _WORD.findall(norm)]
-        reply_keys = set(_keys(norm, lex.stopwords))
+        tokens = _WORD.findall(norm.casefold())
+        stopwords = lex.stopwords
+        reply_keys = {word[:5] for word in tokens if len(word) >= 2 and word not in stopwords}
         shared = len(reply_keys & self.ctx_keys)
         self.features.update(
             chars=float(len(self.original)),
@@ -417,8 +420,8 @@ class _Reader:
             clauses=float(len(clauses)),
             question_marks=float(norm.count("?")),
             ends_with_question=float(bool(clauses) and clauses[-1].question_mark),
-            second_person_ratio=sum(t in lex.second_person for t in tokens) / max(1, len(tokens)),
-            first_person_ratio=sum(t in lex.first_person for t in tokens) / max(1, len(tokens)),
+            second_person_ratio=sum(map(lex.second_person.__contains__, tokens)) / max(1, len(tokens)),
+            first_person_ratio=sum(map(lex.first_person.__contains__, tokens)) / max(1, len(tokens)),
             context_words=float(self.ctx_words),
             overlap_words=float(shared),
             overlap_ratio=shared / max(1, len(reply_keys)),
@@ -427,17 +430,13 @@ class _Reader:
             permission_marker=float(self.permission is not None),
             advice=float(len(self.advice)),
             warnings=float(len(self.warnings)),
-            digits=float(any(char.isdigit() for char in norm)),
+            digits=float(_DIGIT.search(norm) is not None),
         )
         for code, matches in self.found.items():
-            self.features[f"lexicon:{code.value}"] = float(len(matches))
+            self.features[_LEXICON_FEATURE[code]] = float(len(matches))
 
 
-def _overlap(segment: str, ctx_keys: set[str], lexicon: Lexicon) -> int:
-    """How many distinct content words of `segment` the client's line also has."""
-    if not ctx_keys:
-        return 0
-    return len({key for key in _keys(segment, lexicon.stopwords) if key in ctx_keys})
+_LEXICON_FEATURE = {code: f"lexicon:{code.value}" for code in Code}
 
 
 def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str], lexicon: Lexicon,
