@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.authoring_cli import register as register_authoring
 from bot.benchmark import register as register_bench
 from bot.coder.evaluation import register as register_eval
+from bot.privacy_cli import register as register_privacy
 from state_machines.loader import Problem, ScenarioError, load_directory, load_scenario
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentPars
 _EXTRA_COMMANDS.append(register_authoring)
 _EXTRA_COMMANDS.append(register_eval)
 _EXTRA_COMMANDS.append(register_bench)
+_EXTRA_COMMANDS.append(register_privacy)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

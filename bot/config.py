@@ -63,6 +63,20 @@ class TelegramConfig:
         return f"TelegramConfig(token='***', base_url={self.base_url!r}, mode={self.mode!r})"
 
 
+DEFAULT_RETENTION_DAYS = 180
+MAX_RETENTION_DAYS = 36500
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyConfig:
+    """How long transcripts are kept, and whether exports name learners."""
+
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """Sessions untouched for this many days are deleted with their turns; 0 keeps them forever."""
+    pseudonymise_exports: bool = True
+    """/export and /transcript show stable pseudonyms instead of names and Telegram ids."""
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     telegram: TelegramConfig
@@ -72,6 +86,7 @@ class Config:
     default_language: str = "da"
     log_level: str = "INFO"
     source: Path | None = None
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def is_instructor(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.instructors
@@ -90,6 +105,7 @@ _KNOWN: Mapping[str, Any] = {
     "instructors": None,
     "default_language": None,
     "log_level": None,
+    "privacy": {"retention_days": None, "pseudonymise_exports": None},
 }
 
 
@@ -294,6 +310,11 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{where}: log_level must be DEBUG, INFO, WARNING or ERROR")
 
+    retention = _int(_get(data, "privacy.retention_days"), "privacy.retention_days", where, 0, MAX_RETENTION_DAYS)
+    pseudonymise = _get(data, "privacy.pseudonymise_exports")
+    if pseudonymise is not None and not isinstance(pseudonymise, bool):
+        raise ConfigError(f"{where}: privacy.pseudonymise_exports must be true or false")
+
     return Config(
         telegram=TelegramConfig(
             token=token,
@@ -310,6 +331,10 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         default_language=str(language),
         log_level=log_level,
         source=source.resolve() if source.exists() else None,
+        privacy=PrivacyConfig(
+            retention_days=DEFAULT_RETENTION_DAYS if retention is None else retention,
+            pseudonymise_exports=True if pseudonymise is None else pseudonymise,
+        ),
     )
 
 
@@ -329,6 +354,7 @@ __all__ = [
     "ENV_TOKEN",
     "Config",
     "ConfigError",
+    "PrivacyConfig",
     "TelegramConfig",
     "WebhookConfig",
     "check_dialogues",

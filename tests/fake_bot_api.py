@@ -44,7 +44,7 @@ class Call:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     answered: str = "ok"
-    """"ok", or what was injected instead: "error:<status>", "drop", "garbage"."""
+    """"ok", or what was injected instead: "error:<status>", "drop", "garbage", "delay" (answered late)."""
 
 
 @dataclass
@@ -59,6 +59,8 @@ class Failure:
     kind: str = "error"  # "error" | "drop" | "garbage" | "delay"
     delay: float = 0.0
     when: Callable[[dict[str, Any]], bool] | None = None
+    until: float | None = None
+    """With `seconds=`: the failure holds for every call until this moment (time.monotonic)."""
 
 
 @dataclass
@@ -259,10 +261,13 @@ class FakeBotAPI:
 
     def fail(self, method: str, status: int = 429, *, retry_after: int | None = None, times: int = 1,
              description: str | None = None, kind: str = "error", delay: float = 0.0,
-             when: Callable[[dict[str, Any]], bool] | None = None) -> Failure:
+             when: Callable[[dict[str, Any]], bool] | None = None, seconds: float | None = None) -> Failure:
+        """Fail the next `times` calls of `method`, or (with `seconds`) every call for that long."""
         if description is None:
             description = f"Too Many Requests: retry after {retry_after}" if status == 429 else "Internal Server Error"
-        failure = Failure(method, status, description, retry_after, times, kind, delay, when)
+        until = None if seconds is None else time.monotonic() + seconds
+        failure = Failure(method, status, description, retry_after, 2**31 if seconds else times, kind, delay, when,
+                          until)
         with self._lock:
             self.failures.append(failure)
         return failure
@@ -270,6 +275,8 @@ class FakeBotAPI:
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         with self._lock:
             for failure in self.failures:
+                if failure.until is not None and time.monotonic() >= failure.until:
+                    continue
                 if failure.method == method and failure.times > 0 and (failure.when is None or failure.when(params)):
                     failure.times -= 1
                     return failure
@@ -392,6 +399,7 @@ class FakeBotAPI:
         failure = self._take_failure(api_method, params)
         if failure is not None:
             if failure.kind == "delay":
+                call.answered = "delay"  # answered late: the client may have given up (and retried) by then
                 await asyncio.sleep(failure.delay)
             else:
                 call.answered = failure.kind if failure.kind != "error" else f"error:{failure.status}"
@@ -462,6 +470,7 @@ class FakeBotAPI:
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": self._bot_user(),
             **content,
+            "_at": time.monotonic(),  # when it was delivered (tests compare it with kill times)
         }
         with self._lock:
             self.messages.append(message)
@@ -485,6 +494,8 @@ class FakeBotAPI:
             content["reply_markup"] = _json(params["reply_markup"])
         if params.get("parse_mode"):
             content["_parse_mode"] = params["parse_mode"]
+        if call.answered == "delay":
+            content["_late"] = True  # carried out after the client may have timed out (it may send it again)
         return self._sent(chat_id, **content)
 
     async def _api_sendDocument(self, call: Call) -> Any:

@@ -25,10 +25,12 @@ def test_example_config_documents_every_key_and_loads() -> None:
     text = example.read_text(encoding="utf-8")
     for key in ("token:", "base_url:", "base_file_url:", "mode:", "poll_timeout:", "concurrent_updates:",
                 "webhook:", "url:", "listen:", "port:", "path:", "secret_token:", "storage:", "dialogues:",
-                "instructors:", "default_language:", "log_level:", "MI_TRAINER_TOKEN"):
+                "instructors:", "default_language:", "log_level:", "MI_TRAINER_TOKEN", "retention_days:",
+                "pseudonymise_exports:"):
         assert key in text, key
     assert config.telegram.base_url == DEFAULT_BASE_URL
     assert config.default_language == "da"
+    assert (config.privacy.retention_days, config.privacy.pseudonymise_exports) == (180, True)
 
 
 def test_contract_keys(tmp_path: Path) -> None:

@@ -128,12 +128,14 @@ async def test_bad_scenario_uploads_are_rejected_and_nothing_installed(
             assert len(answer) == 1, (name, answer)
             assert "er afvist" in answer[0] or "for stor" in answer[0], (name, answer)
             assert sorted(p.name for p in folder.iterdir()) == before, name
-        # the same id as an installed scenario replaces that file in place (an update), never a second file
+        # the id of a shipped (not uploaded) scenario is refused: a built-in one is never clobbered
+        # from a chat (an instructor's own upload can be replaced: tests/test_privacy.py)
         sent = len(teacher.texts())
-        dave = (folder / "alcohol-dave.yaml").read_bytes().replace(b"title:", b"title: Ny", 1)
-        fake_api.send_document(INSTRUCTOR_ID, "copy-of-dave.yaml", dave)
+        original = (folder / "alcohol-dave.yaml").read_bytes()
+        fake_api.send_document(INSTRUCTOR_ID, "copy-of-dave.yaml", original.replace(b"title:", b"title: Ny", 1))
         await bot.idle(fake_api, timeout=20)
-        assert "Installeret" in teacher.texts()[sent:][0]
+        assert "bruges allerede af et scenarie, der ikke er uploadet" in teacher.texts()[sent:][0]
+        assert (folder / "alcohol-dave.yaml").read_bytes() == original
     assert sorted(p.name for p in folder.iterdir()) == before
     assert not Path("/tmp/pwned").exists()
     assert not (folder.parent.parent / "etc.yaml").exists()

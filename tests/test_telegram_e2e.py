@@ -404,6 +404,23 @@ async def test_chats_run_concurrently_and_each_in_order(fake_api: FakeBotAPI, co
         assert kinds == ["client", "feedback"] * 3
 
 
+async def test_typing_goes_out_before_the_answer_even_when_it_is_slow(fake_api: FakeBotAPI, config: Config) -> None:
+    # The indicator is sent while the turn is worked out (not awaited first), so the chat's delivery
+    # must wait for it: a slow sendChatAction may not let the answer overtake it.
+    user = User(fake_api, 6100)
+    async with Running(config) as bot:
+        await user.begin(bot)
+        fake_api.fail("sendChatAction", 200, kind="delay", delay=0.5, times=1,
+                      when=lambda p: p.get("chat_id") == str(user.id))
+        answer = await user.say(bot, MITTE_REPLIES[0])
+    assert len(answer) == 2 and answer[0].startswith("Mette:")
+    typing = [c for c in fake_api.calls_of("sendChatAction") if c.params.get("chat_id") == str(user.id)]
+    sent = [c for c in fake_api.calls_of("sendMessage") if c.params.get("chat_id") == str(user.id)]
+    assert len(typing) == 1
+    assert sent[-2].params["parse_mode"] == "HTML"
+    assert sent[-2].at >= typing[0].at + 0.5  # the client's line left only once the indicator was answered
+
+
 # ---------------------------------------------------------------- instructors and privacy
 
 

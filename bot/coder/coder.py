@@ -56,7 +56,7 @@ class Coder:
         primary, codes = decide(analysis)
         if self.model is None:
             return primary, codes
-        chosen = self.model.predict(analysis, context).code
+        chosen = self.model.predict(analysis, context, primary).code
         return chosen, (chosen, *(code for code in codes if code is not chosen))
 
     def code(self, text: str, context: str = "", lang: str | None = None) -> CodedReply:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,6 +31,9 @@ LEXICON_CODES: tuple[Code, ...] = (
     Code.OTHER,
 )
 COMPLEX_KINDS: tuple[str, ...] = ("ambivalence", "feeling", "meaning")
+SCANNED: tuple[str, ...] = (*(f"codes.{code.value}" for code in LEXICON_CODES), "codes.advice", "warnings",
+                            "permission_markers", *(f"complex.{kind}" for kind in COMPLEX_KINDS))
+"""The phrase lists the rules look for along a whole reply or clause (`Lexicon.starts` indexes them)."""
 
 _FLAGS = re.IGNORECASE
 _PUNCT_RUN = r"[\s,.!?…:;\-\"'()]*"
@@ -80,6 +83,173 @@ class Lexicon:
     negators: Pattern
     second_person: frozenset[str]
     first_person: frozenset[str]
+    starts: PhraseStarts
+    """Where the phrase lists scanned along a whole reply can match (keys: the YAML keys)."""
+
+
+PREFIX_CHARS = 3
+"""An entry's first letters (at most this many) name the words it can start at."""
+_GAP_WORD = re.compile(r"(\W*)(\w+)")
+_KEYS_CACHE = 20_000
+"""Word starts whose lists are remembered (then the memory starts over)."""
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_QUANTIFIERS = ("?", "*", "{")
+_ASCII_FIRST = {"æ": "a", "ø": "o", "å": "a"}
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseStarts:
+    """Where each phrase list can match in a text: only at a word whose first letters start one of its entries.
+
+    A precheck, not a matcher: the list's regex still decides, but it is tried at those words only
+    instead of at every character of the reply (most of the rules' time went to such scans). A list
+    with an entry that starts with no plain letter ("(?:...)", "\\w+") is in `always`: scanned whole.
+    """
+
+    by_prefix: Mapping[str, tuple[str, ...]]
+    """First one to PREFIX_CHARS letters (lower case) → the keys of the lists with an entry starting so."""
+    always: frozenset[str]
+    _keys: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """`_keys_of` of the word starts seen before: a pure function of the start, so remembering it is safe."""
+
+    def positions(self, text: str) -> dict[str, list[int]] | None:
+        """Per list key, the word starts (ascending) where it may match; None: scan every list whole."""
+        # Case-insensitive matching equals matching the lower-cased text letter for letter only up to
+        # Latin-1 (the Kelvin sign matches "k", "İ" lower-cases to two characters).
+        if not text.isascii() and max(text) > "\xff":
+            return None
+        found: dict[str, list[int]] = {}
+        known = self._keys
+        position = 0
+        for gap, word in _GAP_WORD.findall(text.lower()):
+            position += len(gap)
+            head = word[:PREFIX_CHARS]
+            keys = known.get(head)
+            if keys is None:
+                keys = self._keys_of(head)
+            for key in keys:
+                at = found.get(key)
+                if at is None:
+                    found[key] = [position]
+                else:
+                    at.append(position)
+            position += len(word)
+        return found
+
+    def _keys_of(self, head: str) -> tuple[str, ...]:
+        """The lists with an entry starting like a word that starts with `head` (remembered)."""
+        keys: list[str] = []
+        for size in range(1, len(head) + 1):
+            keys.extend(key for key in self.by_prefix.get(head[:size], ()) if key not in keys)
+        if len(self._keys) >= _KEYS_CACHE:
+            self._keys.clear()
+        self._keys[head] = found = tuple(keys)
+        return found
+
+
+def _entry_starts(entry: str, ascii_fallback: bool) -> tuple[str, ...]:
+    """The first letters every match of `entry` begins with (lower case; several for æøå); () if none are fixed."""
+    source = entry.strip().lower()
+    if not source or _top_level_bar(source):
+        return ()
+    if source.startswith("(?:"):
+        return _group_starts(source, ascii_fallback)
+    if source.startswith("\\d"):
+        return tuple("0123456789")  # the only decimal digits up to Latin-1 (see PhraseStarts.positions)
+    prefix = ""
+    for index, char in enumerate(source[:PREFIX_CHARS]):
+        if char not in _PLAIN or source[index + 1:index + 2] in _QUANTIFIERS:
+            break
+        prefix += char
+    if prefix:
+        return (prefix,)
+    first = source[:1]
+    if first in _ASCII_FIRST and source[1:2] not in _QUANTIFIERS:
+        return (first, _ASCII_FIRST[first]) if ascii_fallback else (first,)
+    return ()
+
+
+def _group_starts(source: str, ascii_fallback: bool) -> tuple[str, ...]:
+    """`_entry_starts` of an entry opening with "(?:a|b)": the starts of each branch, and of what
+    follows when the group is optional ("(?:rigtig )?mange")."""
+    depth, escaped, in_class, close = 0, False, False, -1
+    for index, char in enumerate(source):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                close = index
+                break
+    if close < 0:
+        return ()
+    branches = _split_bars(source[3:close])
+    starts: list[str] = []
+    for branch in branches:
+        found = _entry_starts(branch, ascii_fallback)
+        if not found:
+            return ()
+        starts.extend(found)
+    rest = source[close + 1:]
+    if rest[:1] in ("?", "*", "{"):  # the group may be absent: what follows can start the match
+        rest = rest[rest.index("}") + 1:] if rest[:1] == "{" and "}" in rest else rest[1:]
+        if rest[:1] in ("?", "+"):
+            rest = rest[1:]
+        found = _entry_starts(rest, ascii_fallback)
+        if not found:
+            return ()
+        starts.extend(found)
+    elif rest[:1] == "+":
+        pass
+    return tuple(dict.fromkeys(starts))
+
+
+def _split_bars(source: str) -> list[str]:
+    """`source` cut at its top-level "|"."""
+    parts, depth, escaped, in_class, begin = [], 0, False, False, 0
+    for index, char in enumerate(source):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(source[begin:index])
+            begin = index + 1
+    parts.append(source[begin:])
+    return parts
+
+
+def _phrase_starts(lists: Mapping[str, Sequence[str]], ascii_fallback: bool) -> PhraseStarts:
+    by_prefix: dict[str, list[str]] = {}
+    always: set[str] = set()
+    for key, entries in lists.items():
+        for entry in entries:
+            if not entry.strip():
+                continue
+            prefixes = _entry_starts(entry, ascii_fallback)
+            if not prefixes:
+                always.add(key)
+            for prefix in prefixes:
+                keys = by_prefix.setdefault(prefix, [])
+                if key not in keys:
+                    keys.append(key)
+    return PhraseStarts({prefix: tuple(keys) for prefix, keys in by_prefix.items()}, frozenset(always))
 
 
 def _entry_regex(entry: str, ascii_fallback: bool) -> str:
@@ -162,6 +332,8 @@ class _Reader:
         self.data = data
         self.source = source
         self.ascii_fallback = bool(data.get("ascii_fallback", False))
+        self.entries: dict[str, list[str]] = {}
+        """The entries of every list compiled by `words`, by key."""
 
     def fail(self, key: str, message: str) -> LexiconError:
         return LexiconError(f"{self.source}: {key}: {message}")
@@ -179,7 +351,9 @@ class _Reader:
             raise self.fail(key, f"bad pattern: {error}") from error
 
     def words(self, key: str, data: Mapping[str, Any] | None = None) -> Pattern:
-        return self.compile(key, _words(self.strings(key, data), self.ascii_fallback))
+        entries = self.strings(key, data)
+        self.entries[key] = entries
+        return self.compile(key, _words(entries, self.ascii_fallback))
 
     def prefix(self, key: str) -> Pattern:
         """Match (at a position) a run of these words, each followed by punctuation or space."""
@@ -252,6 +426,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         negators=read.words("negators"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
+        starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, fallback),
     )
 
 

@@ -79,8 +79,11 @@ def _bin(name: str, value: float) -> int:
     return min(8, 1 + int(math.log2(value)))
 
 
-def reply_features(analysis: Analysis, context: str) -> set[str]:
-    """The binary features of one reply (see the module docstring); the same at training and run time."""
+def reply_features(analysis: Analysis, context: str, rule_primary: Code | None = None) -> set[str]:
+    """The binary features of one reply (see the module docstring); the same at training and run time.
+
+    `rule_primary`: `decide(analysis)[0]` when the caller has it already (it is not computed twice).
+    """
     lang = analysis.lang
     norm = normalise(analysis.text)
     text = norm[:MAX_FEATURE_CHARS].casefold()
@@ -89,14 +92,11 @@ def reply_features(analysis: Analysis, context: str) -> set[str]:
     add = feats.add
     # Words and word pairs, with the reply's start and end as words ("<s> hvad", "? </s>").
     # Long words also by their first letters: inflections and typos ("arbejde", "arbejdet", "arbjede").
-    previous = "<s>"
-    for token in tokens:
-        add("w:" + token)
-        add("b:" + previous + " " + token)
-        if len(token) > _STEM:
-            add("p:" + token[:_STEM])
-        previous = token
-    add("b:" + previous + " </s>")
+    # (Comprehensions, not a loop of adds: this runs on every reply.)
+    feats.update(["w:" + token for token in tokens])
+    feats.update(["b:" + previous + " " + token for previous, token in zip(["<s>", *tokens], tokens)])
+    feats.update(["p:" + token[:_STEM] for token in tokens if len(token) > _STEM])
+    add("b:" + (tokens[-1] if tokens else "<s>") + " </s>")
     # Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
     # clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last.
     clauses = analysis.clauses
@@ -131,17 +131,36 @@ def reply_features(analysis: Analysis, context: str) -> set[str]:
         add(f"x:echo_share={min(4, int(4 * echoed / len(content)))}")
     # The rules: what they would decide, the codes and clause acts they saw, their numeric features.
     rule = [f"r:{code.value}" for code in analysis.hits]
-    rule.append("rp:" + decide(analysis)[0].value)
+    rule.append("rp:" + (rule_primary or decide(analysis)[0]).value)
     if analysis.clauses:
         rule.append("ra:last=" + analysis.clauses[-1].act.value)
         rule.append("ra:first=" + analysis.clauses[0].act.value)
         rule.extend("ra:" + clause.act.value for clause in analysis.clauses)
     # Numeric features in bins; zero (the usual value) is the baseline and not a feature.
-    rule.extend(f"n:{name}={_bin(name, value)}" for name, value in analysis.features.items() if value > 0)
-    for name in rule:
-        add(name)
-        add(lang + "|" + name)  # the same evidence may weigh differently per language
+    numeric = _NUMERIC
+    for name, value in analysis.features.items():
+        if value > 0:
+            feature = numeric.get((name, value))
+            if feature is None:
+                feature = _numeric_feature(name, value)
+            rule.append(feature)
+    feats.update(rule)
+    tagged = lang + "|"
+    feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
     return feats
+
+
+_NUMERIC: dict[tuple[str, float], str] = {}
+"""(feature name, value) → its binned feature, remembered: values repeat (counts, a few ratios)."""
+_NUMERIC_CACHE = 50_000
+
+
+def _numeric_feature(name: str, value: float) -> str:
+    feature = f"n:{name}={_bin(name, value)}"
+    if len(_NUMERIC) >= _NUMERIC_CACHE:
+        _NUMERIC.clear()
+    _NUMERIC[(name, value)] = feature
+    return feature
 
 
 def softmax(scores: Sequence[float]) -> list[float]:
@@ -243,9 +262,12 @@ class CoderModel:
         """The probabilities of head `name`'s classes, from `scores()`."""
         return dict(zip(self.heads[name], softmax(scores[self._slices[name]]), strict=True))
 
-    def predict(self, analysis: Analysis, context: str) -> Prediction:
-        """The code of the reply the rules read as `analysis`, answering the client's line `context`."""
-        return self.predict_features(reply_features(analysis, context), analysis.lang)
+    def predict(self, analysis: Analysis, context: str, rule_primary: Code | None = None) -> Prediction:
+        """The code of the reply the rules read as `analysis`, answering the client's line `context`.
+
+        `rule_primary`: the rules' own primary code (`decide(analysis)[0]`) when the caller has it.
+        """
+        return self.predict_features(reply_features(analysis, context, rule_primary), analysis.lang)
 
     def predict_features(self, features: set[str], lang: str) -> Prediction:
         """The prediction from the reply's features (`reply_features`) in language `lang`."""
@@ -253,10 +275,11 @@ class CoderModel:
         slices = self._slices
         macro = dict(zip(self.heads["macro"], softmax(scores[slices["macro"]]), strict=True))
         probabilities: dict[Code, float] = {}
+        codes = self._codes
         for behaviour in BEHAVIOURS:
             weight = macro[behaviour]
-            for code, p in zip(self._codes[behaviour], softmax(scores[slices[behaviour]]), strict=True):
-                probabilities[code] = weight * p
+            probabilities.update(zip(codes[behaviour], [weight * p for p in softmax(scores[slices[behaviour]])],
+                                     strict=True))
         mix = self.flat_weight.get(lang, 0.0)
         if mix > 0 and "flat" in slices:
             for code, p in zip(self._codes["flat"], softmax(scores[slices["flat"]]), strict=True):

@@ -133,8 +133,8 @@ class _Builder:
 def _keys(text: str, stopwords: frozenset[str]) -> list[str]:
     """Content words of `text` as comparable keys: no stopwords, cut to five letters (a crude stem)."""
     keys = []
-    for match in _WORD.finditer(text):
-        word = match.group().casefold()
+    for word in _WORD.findall(text):
+        word = word.casefold()
         if word in stopwords or len(word) < 2:
             continue
         keys.append(word[:5])
@@ -175,6 +175,37 @@ def _asks(norm: str, start: int, end: int, lexicon: Lexicon) -> bool:
     starts = (lexicon.open_start, lexicon.closed_start, lexicon.codes[Code.ASK_PERMISSION],
               lexicon.codes[Code.SEEK_COLLABORATION])
     return any(pattern.match(norm, rest, end) for pattern in starts)
+
+
+_CODE_KEYS = {code: f"codes.{code.value}" for code in Code}
+
+
+def _scan(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | None, always: frozenset[str],
+          key: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+    """`list(pattern.finditer(text, start, end))`, trying the phrase list `key` only where it can start.
+
+    `where`: `PhraseStarts.positions(text)` (None: scan whole). The same matches as finditer: each
+    try is the same `match` at the same position, and a match hides the starts it covers.
+    """
+    if end is None:
+        end = len(text)
+    if where is None or key in always:
+        return list(pattern.finditer(text, start, end))
+    matches: list[re.Match[str]] = []
+    free = start
+    match_at = pattern.match
+    for position in where.get(key, ()):
+        if position < free:
+            continue
+        if position >= end:
+            break
+        match = match_at(text, position, end)
+        if match is not None:
+            if match.end() == position:  # an empty match: leave finditer's stepping rules to re itself
+                return list(pattern.finditer(text, start, end))
+            matches.append(match)
+            free = match.end()
+    return matches
 
 
 def _in(match: re.Match[str], start: int, end: int) -> bool:
@@ -231,11 +262,17 @@ class _Reader:
         self.consent = bool(lexicon.consent_context.search(ctx)) or (
             bool(lexicon.consent_short.match(ctx)) and self.ctx_words <= lexicon.consent_max_words
         )
-        # Every phrase list runs once over the whole reply; clauses pick their matches by position.
-        self.found = {code: list(pattern.finditer(self.norm)) for code, pattern in lexicon.codes.items()}
-        self.advice = list(lexicon.advice.finditer(self.norm))
-        self.warnings = list(lexicon.warnings.finditer(self.norm))
-        self.permission = lexicon.permission.search(self.norm)
+        # Every phrase list runs once over the whole reply (at the words it can start at, see
+        # `PhraseStarts`); clauses pick their matches by position.
+        norm = self.norm
+        self.where = where = lexicon.starts.positions(norm)
+        always = lexicon.starts.always
+        self.found = {code: _scan(pattern, norm, where, always, _CODE_KEYS[code])
+                      for code, pattern in lexicon.codes.items()}
+        self.advice = _scan(lexicon.advice, norm, where, always, "codes.advice")
+        self.warnings = _scan(lexicon.warnings, norm, where, always, "warnings")
+        permission = _scan(lexicon.permission, norm, where, always, "permission_markers")
+        self.permission = permission[0] if permission else None
         # Advice counts as given with permission when the client agreed to hear it, or the reply
         # leaves the choice with the client.
         self.permitted = self.consent or self.permission is not None or bool(self.found[Code.EMPHASIZE_AUTONOMY])
@@ -247,7 +284,8 @@ class _Reader:
     def read(self) -> Analysis:
         for start, end, question in _spans(self.norm, self.lex):
             self._clause(start, end, question)
-        code = _reflection_code(self.norm, self.reflections, self.ctx_keys, self.lex, self.build, self.features)
+        code = _reflection_code(self.norm, self.reflections, self.ctx_keys, self.lex, self.build, self.features,
+                                self.where)
         clauses = self.clauses
         if code is Code.COMPLEX_REFLECTION:
             clauses = [Clause(c.start, c.end, c.question_mark, c.words, code) if c.act is Code.SIMPLE_REFLECTION
@@ -437,10 +475,12 @@ class _Reader:
 
 
 _LEXICON_FEATURE = {code: f"lexicon:{code.value}" for code in Code}
+_COMPLEX_KEYS = {kind: f"complex.{kind}" for kind in COMPLEX_KINDS}
 
 
 def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str], lexicon: Lexicon,
-                     build: _Builder, features: dict[str, float]) -> Code | None:
+                     build: _Builder, features: dict[str, float],
+                     where: Mapping[str, list[int]] | None) -> Code | None:
     """Simple or complex for all the reflection clauses together, with the evidence for complex."""
     for kind in COMPLEX_KINDS:
         features[f"complex_{kind}"] = 0.0
@@ -448,9 +488,11 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str]
     if not spans:
         return None
     markers: list[re.Match[str]] = []
+    always = lexicon.starts.always
     for kind in COMPLEX_KINDS:
+        pattern, key = lexicon.complex[kind], _COMPLEX_KEYS[kind]
         for start, end in spans:
-            for match in lexicon.complex[kind].finditer(norm, start, end):
+            for match in _scan(pattern, norm, where, always, key, start, end):
                 keys = _keys(match.group(), lexicon.stopwords)
                 # Repeating the client's own feeling word is still a simple reflection.
                 if keys and all(key in ctx_keys for key in keys):

@@ -5,13 +5,16 @@ implement it. See `bot/storage/base.py` for the transaction rules.
 """
 
 from bot.storage.base import (
+    AUDIT_OUTCOMES,
     FEEDBACK_MODES,
     SESSION_STATUSES,
+    AuditEntry,
     Claim,
     Learner,
     LearnerData,
     NewSession,
     OutboxItem,
+    PurgeCounts,
     SessionInfo,
     SessionStore,
     StaleSession,
@@ -23,14 +26,17 @@ from bot.storage.memory import MemoryStore
 from bot.storage.sqlite import SqliteStore
 
 __all__ = [
+    "AUDIT_OUTCOMES",
     "FEEDBACK_MODES",
     "SESSION_STATUSES",
+    "AuditEntry",
     "Claim",
     "Learner",
     "LearnerData",
     "MemoryStore",
     "NewSession",
     "OutboxItem",
+    "PurgeCounts",
     "SessionInfo",
     "SessionStore",
     "SqliteStore",

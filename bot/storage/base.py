@@ -152,6 +152,34 @@ class LearnerData:
     turns: Mapping[int, Sequence[StoredTurn]] = field(default_factory=dict)
 
 
+AUDIT_OUTCOMES: tuple[str, ...] = ("done", "refused", "failed")
+"""done: the action was carried out; refused: the caller was not allowed; failed: it raised."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row of the audit log: who did (or tried) what, and how it went. Never a learner's text."""
+
+    actor: str
+    """The instructor's Telegram id (or the refused user's), or `retention` for the clean-up job."""
+    action: str
+    arguments: str = ""
+    outcome: str = "done"
+    at: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeCounts:
+    """What a retention clean-up deleted (or, in a dry run, would delete)."""
+
+    sessions: int = 0
+    turns: int = 0
+    outbox: int = 0
+    learners: tuple[int, ...] = ()
+    """Learners whose sessions were deleted (their in-memory sessions must be dropped)."""
+
+
 def turn_columns(record: Mapping[str, Any]) -> dict[str, Any]:
     """The indexed columns of a turn row, taken from `TurnRecord.to_json()` (checked: KeyError if malformed)."""
     client = record["client"]
@@ -256,15 +284,36 @@ class SessionStore(Protocol):
     async def prune_updates(self, older_than: str) -> int:
         """Forget processed update ids claimed before `older_than` (ISO time); how many."""
 
+    async def purge_transcripts(self, older_than: str, dry_run: bool = False) -> PurgeCounts:
+        """Delete sessions (and their turns) last touched before `older_than` (ISO time), and queued
+        messages created before it; with `dry_run`, only count them."""
+
+    async def write_audit(self, entry: AuditEntry) -> None:
+        """Append to the audit log (`entry.at` defaults to now)."""
+
+    async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
+        """The latest audit rows, newest first."""
+
+    async def secret(self, name: str) -> bytes:
+        """A random 32-byte secret kept in the store, created on first use (same value ever after)."""
+
+    async def scenario_uploader(self, scenario_id: str) -> int | None:
+        """Who installed this scenario id by an upload; None when it was not uploaded."""
+
+    async def record_scenario_upload(self, scenario_id: str, instructor_id: int) -> None: ...
+
 
 __all__ = [
+    "AUDIT_OUTCOMES",
     "FEEDBACK_MODES",
     "SESSION_STATUSES",
+    "AuditEntry",
     "Claim",
     "Learner",
     "LearnerData",
     "NewSession",
     "OutboxItem",
+    "PurgeCounts",
     "SessionInfo",
     "SessionStore",
     "StaleSession",

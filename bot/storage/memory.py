@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import copy
 import itertools
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from bot.storage.base import (
+    AUDIT_OUTCOMES,
     SESSION_STATUSES,
+    AuditEntry,
     Claim,
     Learner,
     LearnerData,
     NewSession,
     OutboxItem,
+    PurgeCounts,
     SessionInfo,
     StaleSession,
     StorageError,
@@ -39,6 +43,9 @@ class MemoryStore:
         self._outbox: dict[int, OutboxItem] = {}
         self._session_ids = itertools.count(1)
         self._outbox_ids = itertools.count(1)
+        self._audit: list[AuditEntry] = []
+        self._secrets: dict[str, bytes] = {}
+        self._uploads: dict[str, int] = {}
         self.opened = False
 
     async def open(self) -> None:
@@ -224,6 +231,7 @@ class MemoryStore:
         for update_id, (chat, kind, stamp) in list(self._claims.items()):
             if chat in chats:
                 self._claims[update_id] = (None, kind, stamp)
+        self._audit = [replace(e, actor="forgotten") if e.actor == str(learner_id) else e for e in self._audit]
         self._queue(claim, outbox)
         return True
 
@@ -238,6 +246,38 @@ class MemoryStore:
         for uid in old:
             del self._claims[uid]
         return len(old)
+
+    async def purge_transcripts(self, older_than: str, dry_run: bool = False) -> PurgeCounts:
+        old = [sid for sid, info in self._sessions.items() if info.updated_at < older_than]
+        old_updates = {turn.update_id for sid in old for turn in self._turns.get(sid, [])}
+        outbox = [i for i, item in self._outbox.items()
+                  if item.created_at < older_than or item.update_id in old_updates]
+        counts = PurgeCounts(len(old), sum(len(self._turns.get(sid, [])) for sid in old), len(outbox),
+                             tuple(sorted({self._sessions[sid].learner_id for sid in old})))
+        if not dry_run:
+            for sid in old:
+                del self._sessions[sid]
+                self._turns.pop(sid, None)
+            for item_id in outbox:
+                del self._outbox[item_id]
+        return counts
+
+    async def write_audit(self, entry: AuditEntry) -> None:
+        if entry.outcome not in AUDIT_OUTCOMES:
+            raise ValueError(f"unknown audit outcome {entry.outcome!r}")
+        self._audit.append(replace(entry, at=entry.at or now(), id=len(self._audit) + 1))
+
+    async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
+        return list(reversed(self._audit))[: max(0, limit)]
+
+    async def secret(self, name: str) -> bytes:
+        return self._secrets.setdefault(name, secrets.token_bytes(32))
+
+    async def scenario_uploader(self, scenario_id: str) -> int | None:
+        return self._uploads.get(scenario_id)
+
+    async def record_scenario_upload(self, scenario_id: str, instructor_id: int) -> None:
+        self._uploads[scenario_id] = instructor_id
 
 
 __all__ = ["MemoryStore"]

@@ -103,6 +103,36 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX outbox_by_update ON outbox(update_id, id)",
         ),
     ),
+    Migration(
+        "0003_audit_log_secrets_uploads",
+        (
+            """
+            CREATE TABLE audit_log (
+                id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                at        TEXT NOT NULL,
+                actor     TEXT NOT NULL,                  -- instructor's (or refused user's) id, or 'retention'
+                action    TEXT NOT NULL,                  -- export, transcript, upload, purge, ...
+                arguments TEXT NOT NULL DEFAULT '',       -- never a learner's text
+                outcome   TEXT NOT NULL CHECK (outcome IN ('done', 'refused', 'failed'))
+            )
+            """,
+            """
+            CREATE TABLE secrets (
+                name       TEXT PRIMARY KEY,              -- e.g. the key of the export pseudonyms
+                value      BLOB NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE scenario_uploads (
+                scenario_id   TEXT PRIMARY KEY,           -- installed by an instructor's upload
+                instructor_id INTEGER NOT NULL,
+                uploaded_at   TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX sessions_by_age ON sessions(updated_at)",
+        ),
+    ),
 )
 
 __all__ = ["MIGRATIONS", "Migration"]

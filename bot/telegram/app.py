@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -23,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.config import Config, ConfigError, check_dialogues, load_config
 from bot.storage import SessionStore, SqliteStore, StorageError
+from bot.storage.retention import RetentionJob
 from bot.telegram.delivery import Delivery
 from bot.telegram.handlers import INSTRUCTOR_COMMANDS, LEARNER_COMMANDS, LearnerHandlers
 from bot.telegram.instructor import InstructorHandlers
@@ -42,9 +44,21 @@ class StartupError(Exception):
     """The bot cannot start; the message is one line for the operator."""
 
 
-def build_application(config: Config, trainer: Trainer) -> App:
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Client-side limits of one Bot API call, in seconds (getUpdates also waits its long poll)."""
+
+    connect: float = 10.0
+    read: float = 20.0
+    write: float = 30.0
+    pool: float = 10.0
+    get_updates_read: float = 10.0
+
+
+def build_application(config: Config, trainer: Trainer, timeouts: Timeouts | None = None) -> App:
     """The python-telegram-bot Application with our update processor and handlers (not started)."""
     telegram = config.telegram
+    limits = timeouts or Timeouts()
     processor = ChatOrderedProcessor(telegram.concurrent_updates, trainer.locks, trainer.settlement)
     application: App = (
         ApplicationBuilder()
@@ -53,13 +67,13 @@ def build_application(config: Config, trainer: Trainer) -> App:
         .base_file_url(telegram.base_file_url)
         .updater(None)
         .concurrent_updates(processor)
-        .connect_timeout(10.0)
-        .read_timeout(20.0)
-        .write_timeout(30.0)
-        .pool_timeout(10.0)
-        .get_updates_connect_timeout(10.0)
-        .get_updates_read_timeout(10.0)
-        .get_updates_pool_timeout(10.0)
+        .connect_timeout(limits.connect)
+        .read_timeout(limits.read)
+        .write_timeout(limits.write)
+        .pool_timeout(limits.pool)
+        .get_updates_connect_timeout(limits.connect)
+        .get_updates_read_timeout(limits.get_updates_read)
+        .get_updates_pool_timeout(limits.pool)
         .build()
     )
     trainer.attach(Delivery(application.bot, trainer.store))
@@ -104,6 +118,7 @@ async def run(
     stop: asyncio.Event | None = None,
     store: SessionStore | None = None,
     on_ready: Callable[[Trainer, App], None] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> None:
     """Run the bot until `stop` is set (or SIGINT/SIGTERM). Raises ConfigError / StartupError."""
     library = load_library(config)
@@ -116,7 +131,7 @@ async def run(
     stop = stop or asyncio.Event()
     try:
         trainer = Trainer(config, store, library)
-        application = build_application(config, trainer)
+        application = build_application(config, trainer, timeouts)
         try:
             await application.initialize()
         except InvalidToken:
@@ -141,6 +156,8 @@ async def _serve(
     await application.start()
     await delivery.flush_all()  # answers a crash left in the outbox go out before anything new
     delivery.start_sweep()
+    retention = RetentionJob(trainer.store, config.privacy.retention_days, on_purged=trainer.forget_sessions)
+    retention.start()  # at start-up, then daily
     poller: Poller | None = None
     webhook: WebhookServer | None = None
     if config.telegram.mode == "webhook":
@@ -165,6 +182,7 @@ async def _serve(
     finally:
         for remove in removers:
             remove()
+        await retention.stop()
         if poller is not None:
             await poller.stop()
         if webhook is not None:
@@ -192,19 +210,54 @@ def _remove_signal(loop: asyncio.AbstractEventLoop, sig: signal.Signals) -> None
 
 
 class RedactToken(logging.Filter):
-    """Replaces the bot token in every log record (httpx and PTB may log URLs that contain it)."""
+    """Replaces the bot token (and its secret part alone) in a log record's message and traceback
+    (httpx and PTB may log URLs that contain it; an exception's text may too)."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
+        _, _, secret = token.partition(":")
+        self.secrets = tuple(part for part in (token, secret) if len(part) >= 8)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
+        if not self.secrets:
+            return True
+        try:
             message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
+        except Exception:  # a broken format string: logging reports it when it emits the record
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
+
+
+_RECORD_FACTORY = logging.getLogRecordFactory()
+
+
+def redact_token_everywhere(token: str) -> RedactToken:
+    """Redact the token in every log record when it is made, whatever handler gets it later (one
+    installed by a library, a test's capture, or a handler added after start-up)."""
+    redact = RedactToken(token)
+
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = _RECORD_FACTORY(*args, **kwargs)
+        redact.filter(record)
+        return record
+
+    logging.setLogRecordFactory(make)  # replaces an earlier one: the original factory is kept above
+    return redact
 
 
 def setup_logging(config: Config) -> None:
@@ -212,11 +265,12 @@ def setup_logging(config: Config) -> None:
         level=config.log_level, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    redact = RedactToken(config.telegram.token)
+    redact = redact_token_everywhere(config.telegram.token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, token included
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # at DEBUG it logs every SQL parameter: learners' replies
 
 
 def main_run(config_path: str | None) -> int:
@@ -238,4 +292,14 @@ def main_run(config_path: str | None) -> int:
     return 0
 
 
-__all__ = ["RedactToken", "StartupError", "build_application", "load_library", "main_run", "run", "set_commands"]
+__all__ = [
+    "RedactToken",
+    "StartupError",
+    "Timeouts",
+    "build_application",
+    "load_library",
+    "main_run",
+    "redact_token_everywhere",
+    "run",
+    "set_commands",
+]

@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot import i18n
 from bot.practice import InvalidReply, PracticeSession, SessionEnded
-from bot.storage import FEEDBACK_MODES, LearnerData, NewSession, now
+from bot.storage import FEEDBACK_MODES, LearnerData, NewSession, StaleSession, StorageError, now
 from bot.telegram import keyboards
 from bot.telegram.delivery import message
 from bot.telegram.ordering import chat_key
@@ -44,7 +44,7 @@ LEARNER_COMMANDS = (
     "start", "help", "scenarios", "hint", "feedback", "stop", "summary", "progress", "language", "settings",
     "privacy", "mydata", "forget",
 )
-INSTRUCTOR_COMMANDS = ("reload", "class", "export", "transcript")
+INSTRUCTOR_COMMANDS = ("reload", "class", "export", "transcript", "audit")
 
 
 def _number(value: float | None, texts: Texts, percent: bool = False) -> str:
@@ -284,7 +284,9 @@ class LearnerHandlers:
 
     async def privacy(self, update: Update, context: Context) -> None:
         texts = self.t.texts(await self.t.learner(update))
-        await self.t.say(update, [message(texts("privacy"))])
+        days = self.t.config.privacy.retention_days
+        retention = texts("privacy_retention", days=days) if days else texts("privacy_forever")
+        await self.t.say(update, [message(texts("privacy", retention=retention))])
 
     async def mydata(self, update: Update, context: Context) -> None:
         user = update.effective_user
@@ -435,7 +437,7 @@ class LearnerHandlers:
             return
         chat = chat_key(update)
         if chat is not None:
-            await self.t.delivery.typing(chat)
+            self.t.delivery.start_typing(chat)  # concurrently with the turn; delivery waits for it
         practice = live.practice
         try:
             result = practice.reply(msg.text)
@@ -510,8 +512,14 @@ class LearnerHandlers:
             return
         chat = chat_key(update)
         user = update.effective_user
-        _LOG.error("error while handling update %s (chat %s, user %s): %r", update.update_id, chat,
-                   user.id if user else None, error, exc_info=error)
+        user_id = user.id if user else None
+        if isinstance(error, StorageError) and not isinstance(error, StaleSession):
+            # A locked or full database is an operating condition, not a bug: one clear line, no traceback.
+            _LOG.error("storage failed while handling update %s (chat %s, user %s): %s; the learner is asked "
+                       "to send it again", update.update_id, chat, user_id, error)
+        else:
+            _LOG.error("error while handling update %s (chat %s, user %s): %r", update.update_id, chat, user_id,
+                       error, exc_info=error)
         if chat is None:
             return
         try:

@@ -27,7 +27,7 @@ from bot.coach import Coach
 from bot.coder import Coder
 from bot.config import Config
 from bot.practice import PracticeSession, TurnRecord
-from bot.storage import Claim, Learner, SessionInfo, SessionStore
+from bot.storage import Claim, Learner, PurgeCounts, SessionInfo, SessionStore
 from bot.telegram.delivery import Delivery, message
 from bot.telegram.ordering import ChatLocks, Settlement, chat_key
 from bot.telegram.text import Texts
@@ -152,6 +152,13 @@ class Trainer:
         live = self._live.pop(learner_id, None)
         if live is not None:
             live.practice.close()
+
+    async def forget_sessions(self, counts: PurgeCounts) -> None:
+        """After a retention clean-up: drop the in-memory sessions of the learners it touched (each
+        under its chat's lock, so never in the middle of a turn)."""
+        for learner_id in counts.learners:
+            async with self.locks.hold(learner_id):
+                self.drop(learner_id)
 
     def live_count(self) -> int:
         return len(self._live)
