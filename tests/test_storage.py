@@ -261,3 +261,21 @@ async def test_sqlite_forget_overwrites_deleted_text(tmp_path: Path) -> None:
     if wal.exists():
         raw += wal.read_bytes()
     assert secret.encode() not in raw
+
+
+async def test_a_write_cancelled_while_its_transaction_begins_leaves_the_connection_usable(tmp_path: Path) -> None:
+    # A handler can be cancelled (shutdown, timeout) while BEGIN is queued on aiosqlite's thread; the
+    # BEGIN still runs there, so without a rollback every later write would fail "within a transaction".
+    store = SqliteStore(tmp_path / "t.sqlite3")
+    await store.open()
+    try:
+        task = asyncio.create_task(store.record_scenario_upload("ips-x", 7))
+        await asyncio.sleep(0)  # the task now holds the lock and awaits BEGIN IMMEDIATE
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await store.record_scenario_upload("ips-y", 8)
+        assert await store.scenario_uploader("ips-y") == 8
+        assert await store.scenario_uploader("ips-x") is None
+    finally:
+        await store.close()

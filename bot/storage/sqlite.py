@@ -159,6 +159,12 @@ class SqliteStore:
                 await db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
                 raise StorageError(f"database busy or unavailable: {error}") from error
+            except BaseException:
+                # Cancelled while BEGIN was queued: it still runs on aiosqlite's thread, so undo it
+                # before the lock is released, or the next BEGIN would fail inside an open transaction.
+                with contextlib.suppress(Exception):
+                    await db.execute("ROLLBACK")
+                raise
             try:
                 yield db
                 await db.execute("COMMIT")
