@@ -117,6 +117,22 @@ class LearnerHandlers:
             return None
         return learner, texts
 
+    async def _live(self, update: Update) -> tuple[Any, Texts, Live] | None:
+        """The consenting learner's conversation in progress; otherwise the learner is told why not
+        (no consent, no session, or a session that could not be restored) and None comes back."""
+        found = await self._consented(update)
+        if found is None:
+            return None
+        learner, texts = found
+        live = await self.t.practice(learner.id)
+        if isinstance(live, Lost):
+            await self._lost(update, live, texts)
+            return None
+        if live is None:
+            await self.t.say(update, [message(texts("session.none"))])
+            return None
+        return learner, texts, live
+
     def _scenario_list(self, texts: Texts, language: str) -> tuple[Html, Any]:
         scenarios = self.t.scenarios_for(language)
         if not scenarios:
@@ -159,17 +175,10 @@ class LearnerHandlers:
         await self.t.say(update, [message(body, keyboard)])
 
     async def hint(self, update: Update, context: Context) -> None:
-        found = await self._consented(update)
+        found = await self._live(update)
         if found is None:
             return
-        learner, texts = found
-        live = await self.t.practice(learner.id)
-        if isinstance(live, Lost):
-            await self._lost(update, live, texts)
-            return
-        if live is None:
-            await self.t.say(update, [message(texts("session.none"))])
-            return
+        _, texts, live = found
         lang = live.practice.scenario.language
         hint = live.practice.hint() or i18n.text(lang, "practice.no_hint")
         await self.t.say(update, [message(texts("hint", hint=hint))])
@@ -196,17 +205,10 @@ class LearnerHandlers:
         self.t.flush(update)
 
     async def stop(self, update: Update, context: Context) -> None:
-        found = await self._consented(update)
+        found = await self._live(update)
         if found is None:
             return
-        learner, texts = found
-        live = await self.t.practice(learner.id)
-        if isinstance(live, Lost):
-            await self._lost(update, live, texts)
-            return
-        if live is None:
-            await self.t.say(update, [message(texts("session.none"))])
-            return
+        learner, texts, live = found
         summary = live.practice.summary()
         outbox = [message(texts("session.stopped")),
                   message(texts("session.summary", text=summary.text), kind="summary"),
@@ -424,17 +426,10 @@ class LearnerHandlers:
     async def reply(self, update: Update, context: Context) -> None:
         msg = update.effective_message
         assert msg is not None and msg.text is not None
-        found = await self._consented(update)
+        found = await self._live(update)
         if found is None:
             return
-        learner, texts = found
-        live = await self.t.practice(learner.id)
-        if isinstance(live, Lost):
-            await self._lost(update, live, texts)
-            return
-        if live is None:
-            await self.t.say(update, [message(texts("session.none"))])
-            return
+        learner, texts, live = found
         chat = chat_key(update)
         if chat is not None:
             self.t.delivery.start_typing(chat)  # concurrently with the turn; delivery waits for it
