@@ -83,10 +83,13 @@ async def test_audit_log_newest_first_with_limit_and_checked_outcome(store: Sess
 async def test_forget_keeps_instructor_rows_and_unnames_the_learners_refusals(store: SessionStore) -> None:
     await started(store)
     await store.write_audit(AuditEntry("1", "export", "", "refused"))
-    await store.write_audit(AuditEntry(str(INSTRUCTOR_ID), "transcript", "1 1", "done"))
+    await store.write_audit(AuditEntry(str(INSTRUCTOR_ID), "transcript", "1 3", "done"))
+    await store.write_audit(AuditEntry(str(INSTRUCTOR_ID), "transcript", "21 3", "done"))  # another learner
     assert await store.forget_learner(Claim(9, 1), 1)
     rows = [(e.actor, e.action, e.arguments) for e in await store.audit_entries()]
-    assert rows == [(str(INSTRUCTOR_ID), "transcript", "1 1"), ("forgotten", "export", "")]
+    # the instructor's action stays on record; whom it concerned does not
+    assert rows == [(str(INSTRUCTOR_ID), "transcript", "21 3"), (str(INSTRUCTOR_ID), "transcript", "forgotten 3"),
+                    ("forgotten", "export", "")]
 
 
 async def test_secret_is_created_once_and_kept(store: SessionStore) -> None:
@@ -229,7 +232,8 @@ async def test_forget_leaves_nothing_of_the_learner_in_any_table_or_the_file(
             for row in conn.execute(f"SELECT * FROM {table}"):  # table names from the schema
                 assert not any(SECRET_REPLY in str(value) for value in row), table
     audit = db_rows(db, "SELECT actor, action, arguments FROM audit_log")
-    assert (str(INSTRUCTOR_ID), "transcript", f"{LEARNER} 1") in audit  # the instructor's action is kept
+    assert (str(INSTRUCTOR_ID), "transcript", "forgotten 1") in audit  # the instructor's action is kept
+    assert not any(str(LEARNER) in " ".join(row) for row in audit)  # but not whom it concerned
     assert ("forgotten", "class", "") in audit and not any(row[0] == str(LEARNER) for row in audit)
     raw = raw_bytes(db)
     assert SECRET_REPLY.encode() not in raw  # secure_delete + checkpoint: not even in free pages

@@ -13,7 +13,7 @@ for several webhook workers is an addition behind the same `SessionStore` protoc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -167,6 +167,18 @@ class AuditEntry:
     outcome: str = "done"
     at: str = ""
     id: int = 0
+
+
+FORGOTTEN = "forgotten"
+"""What the audit log says instead of a learner's id once the learner used /forget."""
+
+
+def forget_in_audit(entry: AuditEntry, learner_id: int) -> AuditEntry:
+    """The entry without the learner's id, as actor or as an argument (e.g. `/transcript <id> 1`):
+    the instructor's action stays on record, whom it concerned does not."""
+    who = str(learner_id)
+    arguments = " ".join(FORGOTTEN if word == who else word for word in entry.arguments.split(" "))
+    return replace(entry, actor=FORGOTTEN if entry.actor == who else entry.actor, arguments=arguments)
 
 
 @dataclass(frozen=True, slots=True)

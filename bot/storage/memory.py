@@ -27,6 +27,7 @@ from bot.storage.base import (
     StaleSession,
     StorageError,
     StoredTurn,
+    forget_in_audit,
     now,
     turn_columns,
 )
@@ -231,7 +232,7 @@ class MemoryStore:
         for update_id, (chat, kind, stamp) in list(self._claims.items()):
             if chat in chats:
                 self._claims[update_id] = (None, kind, stamp)
-        self._audit = [replace(e, actor="forgotten") if e.actor == str(learner_id) else e for e in self._audit]
+        self._audit = [forget_in_audit(entry, learner_id) for entry in self._audit]
         self._queue(claim, outbox)
         return True
 

@@ -38,6 +38,7 @@ from bot.storage.base import (
     StaleSession,
     StorageError,
     StoredTurn,
+    forget_in_audit,
     now,
     turn_columns,
 )
@@ -438,8 +439,16 @@ class SqliteStore:
                 await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat,))
                 await db.execute("UPDATE processed_updates SET chat_id = NULL WHERE chat_id = ?", (chat,))
             await db.execute("DELETE FROM learners WHERE id = ?", (learner_id,))  # sessions, turns cascade
-            # their refused attempts stay in the audit log, but no longer say who it was
-            await db.execute("UPDATE audit_log SET actor = 'forgotten' WHERE actor = ?", (str(learner_id),))
+            # instructors' actions and the learner's refused attempts stay in the audit log, but no
+            # longer say whom they concerned
+            cursor = await db.execute(
+                "SELECT id, actor, arguments FROM audit_log WHERE actor = ? OR ' ' || arguments || ' ' LIKE ?",
+                (str(learner_id), f"% {learner_id} %"),
+            )
+            for row in await cursor.fetchall():
+                entry = forget_in_audit(AuditEntry(str(row["actor"]), "", str(row["arguments"])), learner_id)
+                await db.execute("UPDATE audit_log SET actor = ?, arguments = ? WHERE id = ?",
+                                 (entry.actor, entry.arguments, row["id"]))
             await self._queue(db, claim, outbox)
         async with self._read() as db:
             await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # deleted pages leave the WAL too
