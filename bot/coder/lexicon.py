@@ -32,8 +32,11 @@ LEXICON_CODES: tuple[Code, ...] = (
 )
 COMPLEX_KINDS: tuple[str, ...] = ("ambivalence", "feeling", "meaning")
 SCANNED: tuple[str, ...] = (*(f"codes.{code.value}" for code in LEXICON_CODES), "codes.advice", "warnings",
-                            "permission_markers", *(f"complex.{kind}" for kind in COMPLEX_KINDS))
+                            "permission_markers", *(f"complex.{kind}" for kind in COMPLEX_KINDS),
+                            "open_question_phrases", "open_in_situ")
 """The phrase lists the rules look for along a whole reply or clause (`Lexicon.starts` indexes them)."""
+WHOLE_REPLY = frozenset(key for key in SCANNED if key.startswith("codes.") or key in ("warnings", "permission_markers"))
+"""Those read along the whole reply (the others inside one clause only)."""
 
 _FLAGS = re.IGNORECASE
 _PUNCT_RUN = r"[\s,.!?…:;\-\"'()]*"
@@ -60,6 +63,9 @@ class Lexicon:
     connective_prefix: Pattern
     tag_end: Pattern
     """Search: a tag question closing a statement (", ikke?")."""
+    tag_reach: Pattern | None
+    """Match on a clause read backwards: its last words, as many as a tag can have, and the non-word
+    characters before them (where a tag can start at the earliest); None when that is not known."""
     open_start: Pattern
     open_needs_mark: Pattern
     """Match: open-question words that also start statements ("when you …"): open only with "?"."""
@@ -84,92 +90,145 @@ class Lexicon:
     second_person: frozenset[str]
     first_person: frozenset[str]
     starts: PhraseStarts
-    """Where the phrase lists scanned along a whole reply can match (keys: the YAML keys)."""
+    """Where the phrase lists in SCANNED can match in a reply (keys: their YAML keys)."""
 
 
 PREFIX_CHARS = 3
 """An entry's first letters (at most this many) name the words it can start at."""
 _GAP_WORD = re.compile(r"(\W*)(\w+)")
 _KEYS_CACHE = 20_000
-"""Word starts whose lists are remembered (then the memory starts over)."""
+"""Words whose lists are remembered per lexicon (then the memory starts over)."""
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_QUANTIFIERS = ("?", "*", "{")
+_QUANTIFIERS = ("?", "*", "+", "{")
+_WORD_ENDS = frozenset(" ',-")
 _ASCII_FIRST = {"æ": "a", "ø": "o", "å": "a"}
 
 
 @dataclass(frozen=True, slots=True)
 class PhraseStarts:
-    """Where each phrase list can match in a text: only at a word whose first letters start one of its entries.
+    """Where each phrase list can match in a text: only at a word that starts one of its entries.
 
     A precheck, not a matcher: the list's regex still decides, but it is tried at those words only
-    instead of at every character of the reply (most of the rules' time went to such scans). A list
-    with an entry that starts with no plain letter ("(?:...)", "\\w+") is in `always`: scanned whole.
+    instead of at every character of the reply (most of the rules' time went to such scans). For the
+    lists read along the whole reply (`whole`), a word is kept only when one small regex of all their
+    entries that can start there matches (most words that start an entry, "you", "du", start none of
+    them here): one try instead of one per list. A list with an entry that starts with no plain letter
+    ("\\w+ …") is in `always`: scanned whole.
     """
 
     by_prefix: Mapping[str, tuple[str, ...]]
-    """First one to PREFIX_CHARS letters (lower case) → the keys of the lists with an entry starting so."""
+    """A first word and a space ("du "), or one to PREFIX_CHARS first letters (lower case) → the keys of
+    the lists with an entry starting so."""
+    sources: Mapping[str, tuple[str, ...]]
+    """The same starts → the regex sources of those entries in the `whole` lists."""
+    whole: frozenset[str]
     always: frozenset[str]
-    _keys: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
-    """`_keys_of` of the word starts seen before: a pure function of the start, so remembering it is safe."""
+    _words: dict[str, tuple[tuple[str, ...], tuple[str, ...], Pattern | None]] = field(
+        default_factory=dict, compare=False, repr=False)
+    """`_word` of the words seen before: a pure function of the word, so remembering it is safe."""
+    _checks: dict[tuple[str, ...], Pattern] = field(default_factory=dict, compare=False, repr=False)
 
-    def positions(self, text: str) -> dict[str, list[int]] | None:
+    def positions(self, text: str) -> Candidates | None:
         """Per list key, the word starts (ascending) where it may match; None: scan every list whole."""
         # Case-insensitive matching equals matching the lower-cased text letter for letter only up to
         # Latin-1 (the Kelvin sign matches "k", "İ" lower-cases to two characters).
         if not text.isascii() and max(text) > "\xff":
             return None
-        found: dict[str, list[int]] = {}
-        known = self._keys
+        found = Candidates(self.whole)
+        words = found.words
+        known = self._words
         position = 0
         for gap, word in _GAP_WORD.findall(text.lower()):
             position += len(gap)
-            head = word[:PREFIX_CHARS]
-            keys = known.get(head)
-            if keys is None:
-                keys = self._keys_of(head)
-            for key in keys:
-                at = found.get(key)
-                if at is None:
-                    found[key] = [position]
-                else:
-                    at.append(position)
+            info = known.get(word)
+            if info is None:
+                info = self._word(word)
+            whole, spans, check = info
+            if spans:
+                words.append((position, spans))
+            if check is not None and check.match(text, position) is not None:
+                for key in whole:
+                    at = found.get(key)
+                    if at is None:
+                        found[key] = [position]
+                    else:
+                        at.append(position)
             position += len(word)
         return found
 
-    def _keys_of(self, head: str) -> tuple[str, ...]:
-        """The lists with an entry starting like a word that starts with `head` (remembered)."""
+    def _word(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], Pattern | None]:
+        """For a word of the text: the `whole` lists and the other lists with an entry that can start
+        there, and the regex of those entries of the `whole` lists (remembered)."""
+        starts = [word + " ", *(word[:size] for size in range(1, min(len(word), PREFIX_CHARS) + 1))]
         keys: list[str] = []
-        for size in range(1, len(head) + 1):
-            keys.extend(key for key in self.by_prefix.get(head[:size], ()) if key not in keys)
-        if len(self._keys) >= _KEYS_CACHE:
-            self._keys.clear()
-        self._keys[head] = found = tuple(keys)
-        return found
+        sources: list[str] = []
+        for start in starts:
+            keys.extend(key for key in self.by_prefix.get(start, ()) if key not in keys)
+            sources.extend(self.sources.get(start, ()))
+        whole = tuple(key for key in keys if key in self.whole)
+        spans = tuple(key for key in keys if key not in self.whole)
+        check = None
+        if whole:
+            unique = tuple(sorted(set(sources)))
+            check = self._checks.get(unique)
+            if check is None:
+                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{'|'.join(unique)})(?!\w)", _FLAGS)
+        if len(self._words) >= _KEYS_CACHE:
+            self._words.clear()
+        self._words[word] = info = (whole, spans, check)
+        return info
 
 
-def _entry_starts(entry: str, ascii_fallback: bool) -> tuple[str, ...]:
-    """The first letters every match of `entry` begins with (lower case; several for æøå); () if none are fixed."""
-    source = entry.strip().lower()
+class Candidates(dict[str, list[int]]):
+    """`PhraseStarts.positions`: list key → word starts. The lists read inside one clause are worked out
+    when first asked for (most replies ask for few of them), from `words`."""
+
+    def __init__(self, whole: frozenset[str]) -> None:
+        super().__init__()
+        self.whole = whole
+        self.words: list[tuple[int, tuple[str, ...]]] = []
+        """(word start, keys of the clause-only lists that may start there)"""
+
+    def __missing__(self, key: str) -> list[int]:
+        at: list[int] = [] if key in self.whole else [position for position, keys in self.words if key in keys]
+        self[key] = at
+        return at
+
+
+def _entry_starts(entry: str, ascii_fallback: bool, whole: bool = True) -> tuple[str, ...]:
+    """How every match of `entry` begins: "word " for a first word that is the whole of the text's first
+    word ("du skal" → "du "), else its first letters (lower case; several for æøå); () if none are fixed.
+
+    `whole`: the entry ends where `entry` ends (False for a branch of a group: more may follow).
+    """
+    source = entry.strip().lower() if whole else entry.lower()
     if not source or _top_level_bar(source):
         return ()
     if source.startswith("(?:"):
-        return _group_starts(source, ascii_fallback)
+        return _group_starts(source, ascii_fallback, whole)
     if source.startswith("\\d"):
         return tuple("0123456789")  # the only decimal digits up to Latin-1 (see PhraseStarts.positions)
-    prefix = ""
-    for index, char in enumerate(source[:PREFIX_CHARS]):
-        if char not in _PLAIN or source[index + 1:index + 2] in _QUANTIFIERS:
-            break
-        prefix += char
-    if prefix:
-        return (prefix,)
+    run = ""
+    for index, char in enumerate(source):
+        following = source[index + 1:index + 2]
+        if char in _PLAIN and following not in _QUANTIFIERS:
+            run += char
+            continue
+        if run and char in _WORD_ENDS and following not in _QUANTIFIERS:
+            return (run + " ",)  # a plain space, apostrophe, comma or hyphen ends the text's word too
+        break
+    else:
+        if run and whole:
+            return (run + " ",)  # a one-word entry: the whole-word boundary ends the text's word
+    if run:
+        return (run[:PREFIX_CHARS],)
     first = source[:1]
     if first in _ASCII_FIRST and source[1:2] not in _QUANTIFIERS:
         return (first, _ASCII_FIRST[first]) if ascii_fallback else (first,)
     return ()
 
 
-def _group_starts(source: str, ascii_fallback: bool) -> tuple[str, ...]:
+def _group_starts(source: str, ascii_fallback: bool, whole: bool) -> tuple[str, ...]:
     """`_entry_starts` of an entry opening with "(?:a|b)": the starts of each branch, and of what
     follows when the group is optional ("(?:rigtig )?mange")."""
     depth, escaped, in_class, close = 0, False, False, -1
@@ -194,7 +253,7 @@ def _group_starts(source: str, ascii_fallback: bool) -> tuple[str, ...]:
     branches = _split_bars(source[3:close])
     starts: list[str] = []
     for branch in branches:
-        found = _entry_starts(branch, ascii_fallback)
+        found = _entry_starts(branch, ascii_fallback, whole=False)
         if not found:
             return ()
         starts.extend(found)
@@ -203,12 +262,10 @@ def _group_starts(source: str, ascii_fallback: bool) -> tuple[str, ...]:
         rest = rest[rest.index("}") + 1:] if rest[:1] == "{" and "}" in rest else rest[1:]
         if rest[:1] in ("?", "+"):
             rest = rest[1:]
-        found = _entry_starts(rest, ascii_fallback)
+        found = _entry_starts(rest, ascii_fallback, whole)
         if not found:
             return ()
         starts.extend(found)
-    elif rest[:1] == "+":
-        pass
     return tuple(dict.fromkeys(starts))
 
 
@@ -235,8 +292,9 @@ def _split_bars(source: str) -> list[str]:
     return parts
 
 
-def _phrase_starts(lists: Mapping[str, Sequence[str]], ascii_fallback: bool) -> PhraseStarts:
+def _phrase_starts(lists: Mapping[str, Sequence[str]], whole: frozenset[str], ascii_fallback: bool) -> PhraseStarts:
     by_prefix: dict[str, list[str]] = {}
+    sources: dict[str, list[str]] = {}
     always: set[str] = set()
     for key, entries in lists.items():
         for entry in entries:
@@ -249,7 +307,10 @@ def _phrase_starts(lists: Mapping[str, Sequence[str]], ascii_fallback: bool) -> 
                 keys = by_prefix.setdefault(prefix, [])
                 if key not in keys:
                     keys.append(key)
-    return PhraseStarts({prefix: tuple(keys) for prefix, keys in by_prefix.items()}, frozenset(always))
+                if key in whole:
+                    sources.setdefault(prefix, []).append(_entry_regex(entry, ascii_fallback))
+    return PhraseStarts({prefix: tuple(keys) for prefix, keys in by_prefix.items()},
+                        {prefix: tuple(items) for prefix, items in sources.items()}, whole, frozenset(always))
 
 
 def _entry_regex(entry: str, ascii_fallback: bool) -> str:
@@ -315,10 +376,69 @@ def _factored(sources: Sequence[str]) -> str:
         if item.startswith("\0"):
             key = item[1:]
             rests = groups[key]
-            parts.append(key + (f"(?:{'|'.join(rests)})" if len(rests) > 1 or rests[0] else ""))
+            parts.append(key + (f"(?:{_trie(rests)})" if len(rests) > 1 or rests[0] else ""))
         else:
             parts.append(item)
     return "|".join(parts)
+
+
+_QUANTIFIED = ("?", "*", "+", "{")
+
+
+def _next_key(source: str) -> tuple[str, str] | None:
+    """(what `source` must match first, the rest) when that is one plain letter or a white-space run
+    before one; None otherwise (then `source` is not factored further)."""
+    if not source or _top_level_bar(source):
+        return None
+    first = source[0]
+    if first.isascii() and first.isalpha() and source[1:2] not in _QUANTIFIED:
+        return first.casefold(), source[1:]
+    letter = source[3:4]
+    if source.startswith(r"\s+") and letter.isascii() and letter.isalpha() and source[4:5] not in _QUANTIFIED:
+        return r"\s+", source[3:]
+    return None
+
+
+def _trie(sources: Sequence[str]) -> str:
+    """The alternation of `sources`, factored letter by letter ("u\\s+er|u\\s+skal" → "u\\s+(?:er|skal)"):
+    the same matches, found with far fewer tries.
+
+    Alternatives that start with a plain letter, or a white-space run before one, are grouped by that
+    key: keys exclude each other (no text character matches two), so the first alternative that
+    matches is the same as before, and "\\s+" before a letter can only take the whole run of space.
+    Order is kept inside each key, and no alternative moves past one that has no key.
+    """
+    if len(sources) < 2:
+        return "|".join(sources)
+    parts: list[str] = []
+    groups: dict[str, list[str]] = {}
+    for source in sources:
+        item = _next_key(source)
+        if item is None:
+            parts.extend(_grouped(groups))
+            groups = {}
+            parts.append(source)
+        else:
+            groups.setdefault(item[0], []).append(item[1])
+    parts.extend(_grouped(groups))
+    return "|".join(parts)
+
+
+def _grouped(groups: Mapping[str, Sequence[str]]) -> list[str]:
+    return [key + (f"(?:{_trie(rests)})" if len(rests) > 1 else rests[0]) for key, rests in groups.items()]
+
+
+def _tag_reach(entries: Sequence[str]) -> Pattern | None:
+    """`Lexicon.tag_reach` for these tags: how many runs of word characters a tag can span, at most."""
+    runs = 0
+    for entry in entries:
+        source = entry.lower()
+        if any(char in source for char in ".[\\"):
+            return None  # a wildcard, a class or an escape: the count below would not bound it
+        runs = max(runs, len(re.findall(r"\w+", source)))  # every word of every branch: an upper bound
+    if runs == 0:
+        return None
+    return re.compile(rf"(?:\W*\w+){{1,{runs}}}\W*")
 
 
 def _words(entries: Sequence[str], ascii_fallback: bool) -> str:
@@ -406,6 +526,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         backchannel_prefix=read.prefix("backchannels"),
         connective_prefix=read.prefix("connectives"),
         tag_end=read.compile("tags", rf"(?:(?P<comma>,)\s*|\s+|(?<!\S))(?:{tags})(?!\w)[\s?.!]*$"),
+        tag_reach=_tag_reach(read.strings("tags")),
         open_start=read.words("open_question_starts"),
         open_needs_mark=read.words("open_starts_needing_mark"),
         open_phrase=read.words("open_question_phrases"),
@@ -426,7 +547,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         negators=read.words("negators"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
-        starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, fallback),
+        starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),
     )
 
 

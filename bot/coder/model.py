@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.coder.rules import Analysis, decide, normalise
+from bot.coder.rules import MAX_CONTEXT_CHARS, Analysis, decide, normalise
 from state_machines.codes import Code
 
 FORMAT = "mi-trainer-coder-weights"
@@ -84,19 +84,41 @@ def reply_features(analysis: Analysis, context: str, rule_primary: Code | None =
 
     `rule_primary`: `decide(analysis)[0]` when the caller has it already (it is not computed twice).
     """
-    lang = analysis.lang
-    norm = normalise(analysis.text)
-    text = norm[:MAX_FEATURE_CHARS].casefold()
-    tokens = _TOKEN.findall(text)
-    feats: set[str] = {"L:" + lang}
-    add = feats.add
+    norm, text, tokens = _reply_text(analysis)
     # Words and word pairs, with the reply's start and end as words ("<s> hvad", "? </s>").
     # Long words also by their first letters: inflections and typos ("arbejde", "arbejdet", "arbjede").
-    # (Comprehensions, not a loop of adds: this runs on every reply.)
-    feats.update(["w:" + token for token in tokens])
-    feats.update(["b:" + previous + " " + token for previous, token in zip(["<s>", *tokens], tokens)])
-    feats.update(["p:" + token[:_STEM] for token in tokens if len(token) > _STEM])
-    add("b:" + (tokens[-1] if tokens else "<s>") + " </s>")
+    # (`CoderModel.predict` looks up the same three families without building these strings.)
+    feats = {"w:" + token for token in tokens}
+    feats.update(["b:" + previous + " " + token for previous, token in _pairs(tokens)])
+    feats.update(["p:" + stem for stem in _stems(tokens)])
+    feats.update(_form_features(analysis, norm, text, tokens, context, rule_primary or decide(analysis)[0]))
+    return feats
+
+
+def _reply_text(analysis: Analysis) -> tuple[str, str, list[str]]:
+    """The normalised reply, its case-folded start (MAX_FEATURE_CHARS) and the tokens of that start."""
+    norm = analysis.norm or normalise(analysis.text)
+    text = norm[:MAX_FEATURE_CHARS].casefold()
+    return norm, text, _TOKEN.findall(text)
+
+
+def _pairs(tokens: list[str]) -> list[tuple[str, str]]:
+    """Neighbouring tokens, with the reply's start and end as tokens ("<s>", "</s>")."""
+    pairs = list(zip(["<s>", *tokens], tokens, strict=False))  # one shorter: the last token has no successor
+    pairs.append((tokens[-1] if tokens else "<s>", "</s>"))
+    return pairs
+
+
+def _stems(tokens: list[str]) -> list[str]:
+    return [token[:_STEM] for token in tokens if len(token) > _STEM]
+
+
+def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], context: str,
+                   rule_primary: Code) -> set[str]:
+    """The features that are not single words, word pairs or stems (see `reply_features`)."""
+    lang = analysis.lang
+    feats: set[str] = {"L:" + lang}
+    add = feats.add
     # Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
     # clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last.
     clauses = analysis.clauses
@@ -116,40 +138,43 @@ def reply_features(analysis: Analysis, context: str, rule_primary: Code | None =
     add(f"nq={min(3, text.count('?'))}")
     add("qend" if text.rstrip().endswith("?") else "noqend")
     # The client's line: did the client ask something; which of the reply's words echo it.
-    ctx = normalise(context[:MAX_FEATURE_CHARS]).casefold()
+    # The rules normalised the client's line already (a longer start of it: normalising keeps lengths).
+    known = analysis.context == context and MAX_FEATURE_CHARS <= MAX_CONTEXT_CHARS
+    ctx = (analysis.context_norm[:MAX_FEATURE_CHARS] if known else normalise(context[:MAX_FEATURE_CHARS])).casefold()
     ctx_stems = {token[:_STEM] for token in _TOKEN.findall(ctx) if len(token) > 3}
     if ctx.rstrip().endswith("?"):
         add("x:asks")
     if not ctx.strip():
         add("x:none")
     content = [token for token in tokens if len(token) > 3]
-    echoed = sum(token[:_STEM] in ctx_stems for token in content)
+    echoed = len([token for token in content if token[:_STEM] in ctx_stems])
     novel = len(content) - echoed
     add(f"x:echo={_bin('', echoed)}")
     add(f"x:novel={_bin('', novel)}")
     if content:
         add(f"x:echo_share={min(4, int(4 * echoed / len(content)))}")
     # The rules: what they would decide, the codes and clause acts they saw, their numeric features.
-    rule = [f"r:{code.value}" for code in analysis.hits]
-    rule.append("rp:" + (rule_primary or decide(analysis)[0]).value)
-    if analysis.clauses:
-        rule.append("ra:last=" + analysis.clauses[-1].act.value)
-        rule.append("ra:first=" + analysis.clauses[0].act.value)
-        rule.extend("ra:" + clause.act.value for clause in analysis.clauses)
+    rule = [_HIT_FEATURE[code] for code in analysis.hits]
+    rule.append(_RULE_PRIMARY_FEATURE[rule_primary])
+    if clauses:
+        rule.append(_LAST_ACT_FEATURE[clauses[-1].act])
+        rule.append(_FIRST_ACT_FEATURE[clauses[0].act])
+        rule.extend([_ACT_FEATURE[clause.act] for clause in clauses])
     # Numeric features in bins; zero (the usual value) is the baseline and not a feature.
-    numeric = _NUMERIC
-    for name, value in analysis.features.items():
-        if value > 0:
-            feature = numeric.get((name, value))
-            if feature is None:
-                feature = _numeric_feature(name, value)
-            rule.append(feature)
+    numeric = _NUMERIC.get
+    rule.extend([numeric((name, value)) or _numeric_feature(name, value)
+                 for name, value in analysis.features.items() if value > 0])
     feats.update(rule)
     tagged = lang + "|"
     feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
     return feats
 
 
+_HIT_FEATURE = {code: f"r:{code.value}" for code in Code}
+_RULE_PRIMARY_FEATURE = {code: f"rp:{code.value}" for code in Code}
+_LAST_ACT_FEATURE = {code: f"ra:last={code.value}" for code in Code}
+_FIRST_ACT_FEATURE = {code: f"ra:first={code.value}" for code in Code}
+_ACT_FEATURE = {code: f"ra:{code.value}" for code in Code}
 _NUMERIC: dict[tuple[str, float], str] = {}
 """(feature name, value) → its binned feature, remembered: values repeat (counts, a few ratios)."""
 _NUMERIC_CACHE = 50_000
@@ -165,7 +190,8 @@ def _numeric_feature(name: str, value: float) -> str:
 
 def softmax(scores: Sequence[float]) -> list[float]:
     top = max(scores)
-    exps = [math.exp(score - top) for score in scores]
+    exp = math.exp
+    exps = [exp(score - top) for score in scores]
     total = sum(exps)
     return [value / total for value in exps]
 
@@ -220,15 +246,30 @@ class CoderModel:
             bias.extend(float(b) for b in head["bias"])
         self._bias = bias
         self._codes = {name: tuple(Code(c) for c in classes) for name, classes in self.heads.items() if name != "macro"}
+        self._behaviour_heads = [(behaviour, self._codes[behaviour], self._slices[behaviour])
+                                 for behaviour in BEHAVIOURS]
         width = len(bias)
         self._unpack = struct.Struct(f"<{width}Q").unpack
         self._bytes = width * _FIELD_BYTES
         pack = struct.Struct(f"<{width}Q").pack
         self._packed: dict[str, int] = {}
+        # The word families again, keyed by the word, the word pair and the stem: `predict` looks them
+        # up without building "w:…", "b:… …" and "p:…" strings.
+        self._word_rows: dict[str, int] = {}
+        self._pair_rows: dict[tuple[str, str], int] = {}
+        self._stem_rows: dict[str, int] = {}
         for name, row in zip(data["vocabulary"], data["rows"], strict=True):
             if len(row) != width or any(abs(w) > _MAX_WEIGHT for w in row):
                 raise ModelError(f"feature {name!r}: weights do not fit the heads")
-            self._packed[name] = int.from_bytes(pack(*[w + _OFFSET for w in row]), "little")
+            self._packed[name] = packed = int.from_bytes(pack(*[w + _OFFSET for w in row]), "little")
+            family, key = name[:2], name[2:]
+            if family == "w:":
+                self._word_rows[key] = packed
+            elif family == "p:":
+                self._stem_rows[key] = packed
+            elif family == "b:" and " " in key:
+                previous, _, token = key.partition(" ")
+                self._pair_rows[previous, token] = packed
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
@@ -252,7 +293,10 @@ class CoderModel:
 
     def scores(self, features: set[str]) -> list[float]:
         """Every head's class scores (logits), heads in `head_order`."""
-        found = list(filter(None, map(self._packed.get, features)))  # packed rows are never 0 (_OFFSET)
+        return self._scores(list(filter(None, map(self._packed.get, features))))  # packed rows are never 0
+
+    def _scores(self, found: list[int]) -> list[float]:
+        """`scores` from the packed rows of the reply's features that carry weights (each feature once)."""
         fields = self._unpack(sum(found).to_bytes(self._bytes, "little"))
         base = len(found) * _OFFSET
         scale = self.scale
@@ -267,19 +311,31 @@ class CoderModel:
 
         `rule_primary`: the rules' own primary code (`decide(analysis)[0]`) when the caller has it.
         """
-        return self.predict_features(reply_features(analysis, context, rule_primary), analysis.lang)
+        # `predict_features(reply_features(...))`, without building the word-family strings: a word,
+        # pair or stem counts once however often it occurs, as in the feature set.
+        primary = rule_primary or decide(analysis)[0]
+        norm, text, tokens = _reply_text(analysis)
+        found = list(filter(None, map(self._word_rows.get, set(tokens))))
+        pairs = set(zip(["<s>", *tokens], tokens, strict=False))  # as in `_pairs`
+        pairs.add((tokens[-1] if tokens else "<s>", "</s>"))
+        found.extend(filter(None, map(self._pair_rows.get, pairs)))
+        found.extend(filter(None, map(self._stem_rows.get, {token[:_STEM] for token in tokens if len(token) > _STEM})))
+        features = _form_features(analysis, norm, text, tokens, context, primary)
+        found.extend(filter(None, map(self._packed.get, features)))
+        return self._predict(self._scores(found), analysis.lang, primary)
 
     def predict_features(self, features: set[str], lang: str) -> Prediction:
         """The prediction from the reply's features (`reply_features`) in language `lang`."""
-        scores = self.scores(features)
+        return self._predict(self.scores(features), lang, _ruled(features))
+
+    def _predict(self, scores: list[float], lang: str, ruled: Code | None) -> Prediction:
+        """The prediction from the heads' `scores`; `ruled`: the rules' primary code (the "rp:" feature)."""
         slices = self._slices
         macro = dict(zip(self.heads["macro"], softmax(scores[slices["macro"]]), strict=True))
         probabilities: dict[Code, float] = {}
-        codes = self._codes
-        for behaviour in BEHAVIOURS:
+        for behaviour, codes, where in self._behaviour_heads:
             weight = macro[behaviour]
-            probabilities.update(zip(codes[behaviour], [weight * p for p in softmax(scores[slices[behaviour]])],
-                                     strict=True))
+            probabilities.update(zip(codes, [weight * p for p in softmax(scores[where])], strict=True))
         mix = self.flat_weight.get(lang, 0.0)
         if mix > 0 and "flat" in slices:
             for code, p in zip(self._codes["flat"], softmax(scores[slices["flat"]]), strict=True):
@@ -290,12 +346,14 @@ class CoderModel:
                 probabilities[code] *= factor
             total = sum(probabilities.values())
             probabilities = {code: p / total for code, p in probabilities.items()}
-        return Prediction(self.choose(probabilities, features, lang), probabilities, macro)
+        return Prediction(self._choose(probabilities, ruled, lang), probabilities, macro)
 
     def choose(self, probabilities: Mapping[Code, float], features: AbstractSet[str], lang: str) -> Code:
-        """The code to report: the likeliest, unless the rules' own code stands (see below)."""
+        """The code to report: the likeliest, unless the rules' own code stands (see `_choose`)."""
+        return self._choose(probabilities, _ruled(features), lang)
+
+    def _choose(self, probabilities: Mapping[Code, float], ruled: Code | None, lang: str) -> Code:
         best = max(probabilities, key=probabilities.__getitem__)
-        ruled = next((code for name, code in _RULED.items() if name in features), None)
         if ruled is not None:
             # Where the training data cannot teach a code (English: AnnoMI has no persuade, confront,
             # permission, affirm, autonomy or seek labels), the rules' code stands: always for the
@@ -308,6 +366,11 @@ class CoderModel:
 
 _RULED = {"rp:" + code.value: code for code in Code}
 """The feature naming the rules' own primary code → that code."""
+
+
+def _ruled(features: AbstractSet[str]) -> Code | None:
+    """The rules' own primary code, from its feature in `features` (None if there is none)."""
+    return next((code for name, code in _RULED.items() if name in features), None)
 
 
 def _code_lists(data: Mapping[str, Sequence[str]]) -> dict[str, frozenset[Code]]:

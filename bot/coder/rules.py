@@ -110,6 +110,11 @@ class Analysis:
     hits: Mapping[Code, tuple[Evidence, ...]]
     """Every code present, in order of first appearance; evidence may be empty (a fallback)."""
     features: Mapping[str, float]
+    norm: str = field(default="", compare=False, repr=False)
+    """`normalise(text)`, kept so the model does not redo it ("" when not kept)."""
+    context: str | None = field(default=None, compare=False, repr=False)
+    """The client's line the reply was read against, and below its normalised start (for the model)."""
+    context_norm: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -130,15 +135,22 @@ class _Builder:
             items.append(Evidence(code, text))
 
 
-def _keys(text: str, stopwords: frozenset[str]) -> list[str]:
-    """Content words of `text` as comparable keys: no stopwords, cut to five letters (a crude stem)."""
-    keys = []
-    for word in _WORD.findall(text):
-        word = word.casefold()
-        if word in stopwords or len(word) < 2:
-            continue
-        keys.append(word[:5])
-    return keys
+def _folded_words(text: str) -> list[str]:
+    """The words of `text`, case-folded."""
+    if text.isascii() or max(text) <= "\xff":
+        # Up to Latin-1, case folding keeps letters letters and everything else as it is, so folding the
+        # whole text first gives the same words (one C call instead of one per word).
+        return _WORD.findall(text.casefold())
+    return [word.casefold() for word in _WORD.findall(text)]
+
+
+def _keys(text: str, stopwords: frozenset[str], words: list[str] | None = None) -> list[str]:
+    """Content words of `text` as comparable keys: no stopwords, cut to five letters (a crude stem).
+
+    `words`: `_folded_words(text)` when the caller has them.
+    """
+    folded = _folded_words(text) if words is None else words
+    return [word[:5] for word in folded if word not in stopwords and len(word) >= 2]
 
 
 def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
@@ -158,7 +170,7 @@ def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
         end -= len(segment) - len(segment.rstrip())
         # "Statement, hvad tænker du om det?": the statement and the question are two acts.
         # A tag ("…, is that right?") is not such a question: it checks the statement.
-        tagged = question and lexicon.tag_end.search(norm, start, end)
+        tagged = question and _tag(norm, start, end, lexicon)
         split = lexicon.question_split.search(norm, start + 1, end) if question and not tagged else None
         if split is not None and _HAS_WORD.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
             spans.append((start, split.start(), False))
@@ -166,6 +178,20 @@ def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
         else:
             spans.append((start, end, question))
     return spans
+
+
+def _tag(norm: str, start: int, end: int, lexicon: Lexicon) -> re.Match[str] | None:
+    """`lexicon.tag_end.search(norm, start, end)`, begun where a tag can begin at the earliest.
+
+    A tag closes the clause, so it spans at most its last few runs of word characters: the search
+    skips the positions before them (no match can start there), which on a long clause is most.
+    """
+    reach = lexicon.tag_reach
+    if reach is not None:
+        tail = reach.match(norm[start:end][::-1])
+        if tail is not None:
+            start = max(start, end - tail.end())
+    return lexicon.tag_end.search(norm, start, end)
 
 
 def _asks(norm: str, start: int, end: int, lexicon: Lexicon) -> bool:
@@ -194,7 +220,7 @@ def _scan(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | 
     matches: list[re.Match[str]] = []
     free = start
     match_at = pattern.match
-    for position in where.get(key, ()):
+    for position in where[key]:
         if position < free:
             continue
         if position >= end:
@@ -206,6 +232,22 @@ def _scan(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | 
             matches.append(match)
             free = match.end()
     return matches
+
+
+def _first(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | None, always: frozenset[str],
+           key: str, start: int, end: int) -> re.Match[str] | None:
+    """`pattern.search(text, start, end)`, trying the phrase list `key` only where it can start (see `_scan`)."""
+    if where is None or key in always:
+        return pattern.search(text, start, end)
+    match_at = pattern.match
+    for position in where[key]:
+        if position >= end:
+            break
+        if position >= start:
+            match = match_at(text, position, end)
+            if match is not None:
+                return match
+    return None
 
 
 def _in(match: re.Match[str], start: int, end: int) -> bool:
@@ -256,9 +298,11 @@ class _Reader:
         self.lex = lexicon
         self.original = text[:MAX_TEXT_CHARS]
         self.norm = normalise(self.original)
-        ctx = normalise(context[:MAX_CONTEXT_CHARS])
-        self.ctx_keys = set(_keys(ctx, lexicon.stopwords))
-        self.ctx_words = len(_WORD.findall(ctx))
+        self.context = context
+        self.ctx_norm = ctx = normalise(context[:MAX_CONTEXT_CHARS])
+        ctx_words = _folded_words(ctx)
+        self.ctx_keys = set(_keys(ctx, lexicon.stopwords, ctx_words))
+        self.ctx_words = len(ctx_words)
         self.consent = bool(lexicon.consent_context.search(ctx)) or (
             bool(lexicon.consent_short.match(ctx)) and self.ctx_words <= lexicon.consent_max_words
         )
@@ -267,7 +311,10 @@ class _Reader:
         norm = self.norm
         self.where = where = lexicon.starts.positions(norm)
         always = lexicon.starts.always
-        self.found = {code: _scan(pattern, norm, where, always, _CODE_KEYS[code])
+        # (Most replies hold no phrase at all: a list with no candidate word is not even tried.)
+        keys = _CODE_KEYS
+        self.found = {code: _scan(pattern, norm, where, always, keys[code])
+                      if where is None or keys[code] in where or keys[code] in always else []
                       for code, pattern in lexicon.codes.items()}
         self.advice = _scan(lexicon.advice, norm, where, always, "codes.advice")
         self.warnings = _scan(lexicon.warnings, norm, where, always, "warnings")
@@ -276,6 +323,8 @@ class _Reader:
         # Advice counts as given with permission when the client agreed to hear it, or the reply
         # leaves the choice with the client.
         self.permitted = self.consent or self.permission is not None or bool(self.found[Code.EMPHASIZE_AUTONOMY])
+        self.quiet = not (self.advice or self.warnings or any(self.found.values()))
+        """No phrase anywhere in the reply (most replies): `_phrases` has only commands to look for."""
         self.build = _Builder(self.original)
         self.clauses: list[Clause] = []
         self.reflections: list[tuple[int, int]] = []
@@ -294,7 +343,8 @@ class _Reader:
             self.build.add(Code.OTHER)
         self._reply_features(clauses)
         hits = {code: tuple(items) for code, items in self.build.hits.items()}
-        return Analysis(self.original, self.lex.language, tuple(clauses), hits, self.features)
+        return Analysis(self.original, self.lex.language, tuple(clauses), hits, self.features, self.norm, self.context,
+                        self.ctx_norm)
 
     def _clause(self, start: int, end: int, question: bool) -> None:
         words = len(_WORD.findall(self.norm, start, end))
@@ -332,41 +382,56 @@ class _Reader:
         body = prefix.end() if prefix else after_noise
         connective = lex.connective_prefix.match(norm, body, end)
         rest = connective.end() if connective else body
-        if not (lex.open_start.match(norm, rest, end) or lex.closed_start.match(norm, rest, end)):
+        open_at = lex.open_start.match(norm, rest, end)
+        closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
+        if not (open_at or closed_at):
             # "Du er træt af det, ikke?" is a statement with a check at the end, not a question.
-            tag = lex.tag_end.search(norm, start, end)
+            tag = _tag(norm, start, end, lex)
             if tag is not None and (tag.group("comma") or question):
                 if not _HAS_WORD.search(norm, start, tag.start()):
                     return None
                 end, question = tag.start(), False
                 self.features["tag_question"] += 1
+                # A shorter clause: the starts are read again up to its new end.
+                open_at = lex.open_start.match(norm, rest, end)
+                closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
         tokens = [word.casefold() for word in _WORD.findall(norm, rest, end)]
         # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
         personal = any(word in lex.second_person for word in tokens[:PERSONAL_WINDOW]) and not (
             tokens and tokens[0] in lex.first_person)
         self.features["personal_clauses"] += personal
-        starter = (lex.reflection_start.match(norm, start, end) or lex.reflection_start.match(norm, body, end)
-                   or lex.reflection_start.match(norm, rest, end))
-        open_match = lex.open_start.match(norm, rest, end)
+        reflection_start = lex.reflection_start.match
+        starter = (reflection_start(norm, start, end) or (body != start and reflection_start(norm, body, end))
+                   or (rest != body and reflection_start(norm, rest, end)) or None)
+        open_match = open_at
         if open_match is not None and not question and lex.open_needs_mark.fullmatch(open_match.group()):
             open_match = None  # "When you drink, you …" is a statement
+        where, always = self.where, lex.starts.always
         if open_match is None and not (starter is not None and not question):
-            open_match = lex.open_phrase.search(norm, start, end)
-        if open_match is None and question:
-            open_match = lex.open_in_situ.search(norm, start, end)  # "Og du drikker hvor meget?"
-        closed_match = None if open_match else lex.closed_start.match(norm, rest, end)
+            open_match = _first(lex.open_phrase, norm, where, always, "open_question_phrases", start, end)
+        if open_match is None and question:  # "Og du drikker hvor meget?"
+            open_match = _first(lex.open_in_situ, norm, where, always, "open_in_situ", start, end)
+        if open_match:
+            closed_match = None
+        elif open_at is None:
+            closed_match = closed_at  # read above, up to the same end
+        else:
+            closed_match = lex.closed_start.match(norm, rest, end)
         return _Form(body, rest, end, question, tokens, personal, starter, open_match, closed_match)
 
     def _phrases(self, start: int, form: _Form) -> dict[Code, list[re.Match[str]]]:
         """The lexicon phrases of each code in the clause, after the rules that drop or move them."""
         norm, end = self.norm, form.end
+        if self.quiet:
+            return self._command_only(form)
         open_at = form.open_match.start() if form.open_match else -1
 
         def kept(match: re.Match[str]) -> bool:
             # Inside an open question, advice words are the client's to weigh ("Hvad tror du, du skal gøre?").
             return _in(match, start, end) and not (open_at >= 0 and match.start() > open_at)
 
-        here = {code: [m for m in matches if _in(m, start, end)] for code, matches in self.found.items()}
+        here = {code: [m for m in matches if start <= m.start() < end] if matches else []
+                for code, matches in self.found.items()}
         for code in _NEGATABLE:
             here[code] = [m for m in here[code] if not _negated(norm, start, m, self.lex)]
         warnings = [m for m in self.warnings if _in(m, start, end)]
@@ -396,9 +461,28 @@ class _Reader:
         # is advice, not also information.
         taken: list[tuple[int, int]] = []
         for code in PRIORITY:
-            if code in here:
-                here[code] = [m for m in here[code] if all(m.end() <= a or m.start() >= b for a, b in taken)]
-                taken.extend((m.start(), m.end()) for m in here[code])
+            matches = here.get(code)
+            if matches:
+                if taken:
+                    here[code] = matches = [m for m in matches if all(m.end() <= a or m.start() >= b for a, b in taken)]
+                taken.extend([(m.start(), m.end()) for m in matches])
+        return here
+
+    def _command_only(self, form: _Form) -> dict[Code, list[re.Match[str]]]:
+        """`_phrases` of a clause in a reply with no lexicon phrase: no code but a command's, if any."""
+        here: dict[Code, list[re.Match[str]]] = {code: [] for code in self.found}
+        advice: list[re.Match[str]] = []
+        if form.open_match is None:
+            imperatives = self.lex.imperatives
+            command = imperatives.match(self.norm, form.body, form.end) or imperatives.match(self.norm, form.rest,
+                                                                                              form.end)
+            if command is not None:
+                advice.append(command)
+                self.features["imperative"] += 1
+        if self.permitted:
+            here[Code.PERSUADE], here[Code.PERSUADE_WITH_PERMISSION] = [], advice
+        else:
+            here[Code.PERSUADE] = advice
         return here
 
     def _specific_act(self, here: dict[Code, list[re.Match[str]]]) -> Code | None:
@@ -476,6 +560,7 @@ class _Reader:
 
 _LEXICON_FEATURE = {code: f"lexicon:{code.value}" for code in Code}
 _COMPLEX_KEYS = {kind: f"complex.{kind}" for kind in COMPLEX_KINDS}
+_COMPLEX_FEATURE = {kind: f"complex_{kind}" for kind in COMPLEX_KINDS}
 
 
 def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str], lexicon: Lexicon,
@@ -483,7 +568,7 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str]
                      where: Mapping[str, list[int]] | None) -> Code | None:
     """Simple or complex for all the reflection clauses together, with the evidence for complex."""
     for kind in COMPLEX_KINDS:
-        features[f"complex_{kind}"] = 0.0
+        features[_COMPLEX_FEATURE[kind]] = 0.0
     features["reflection_words"] = 0.0
     if not spans:
         return None
@@ -498,7 +583,7 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str]
                 if keys and all(key in ctx_keys for key in keys):
                     continue
                 markers.append(match)
-                features[f"complex_{kind}"] += 1
+                features[_COMPLEX_FEATURE[kind]] += 1
     reflection_words = sum(len(_WORD.findall(norm, start, end)) for start, end in spans)
     features["reflection_words"] = float(reflection_words)
     if not markers and reflection_words < COMPLEX_REFLECTION_WORDS:
