@@ -57,6 +57,7 @@ class TelegramConfig:
     mode: str = "polling"
     poll_timeout: int = 30
     concurrent_updates: int = 64
+    http_client: str = "aiohttp"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
 
     def __repr__(self) -> str:  # the token never appears in logs or tracebacks
@@ -97,7 +98,7 @@ class Config:
 _KNOWN: Mapping[str, Any] = {
     "telegram": {
         "token": None, "base_url": None, "base_file_url": None, "mode": None, "poll_timeout": None,
-        "concurrent_updates": None,
+        "concurrent_updates": None, "http_client": None,
         "webhook": {"url": None, "listen": None, "port": None, "path": None, "secret_token": None},
     },
     "storage": {"path": None},
@@ -266,6 +267,9 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         raise ConfigError(f"{where}: telegram.mode must be polling or webhook, not {mode!r}")
     poll_timeout = _int(_get(data, "telegram.poll_timeout"), "telegram.poll_timeout", where, 0, 50)
     concurrent = _int(_get(data, "telegram.concurrent_updates"), "telegram.concurrent_updates", where, 1, 4096)
+    http_client = _text(_get(data, "telegram.http_client"), "telegram.http_client", where) or "aiohttp"
+    if http_client not in ("aiohttp", "httpx"):
+        raise ConfigError(f"{where}: telegram.http_client must be aiohttp or httpx, not {http_client!r}")
 
     secret = environ.get(ENV_WEBHOOK_SECRET) or _text(
         _get(data, "telegram.webhook.secret_token"), "telegram.webhook.secret_token", where
@@ -323,6 +327,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
             mode=mode,
             poll_timeout=30 if poll_timeout is None else poll_timeout,
             concurrent_updates=concurrent or 64,
+            http_client=http_client,
             webhook=webhook,
         ),
         storage_path=_resolve(storage or "mi-trainer.sqlite3", base),

@@ -28,7 +28,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     args = build_parser().parse_args([
         "bench", "--learners", "5", "--replies", "3", "--core-replies", "3", "--startup-scenarios", "4",
-        "--dialogues", str(ROOT / "dialogues"), "--timeout", "60", "--json", str(out),
+        "--dialogues", str(ROOT / "dialogues"), "--timeout", "60", "--trace-memory", "--json", str(out),
     ])
     data = run_bench(args)
     return data
@@ -56,6 +56,8 @@ def test_the_report_has_every_field(report: dict[str, object]) -> None:
         for key in ("latency", "first_message_latency", "end_to_end_latency"):
             assert set(parts[name][key]) >= LATENCY_FIELDS
         assert parts[name]["cpu_s"] > 0 and parts[name]["peak_rss_bytes"] > 0
+        # --trace-memory: the Python heap of the conversations, counted while they were set up.
+        assert parts[name]["mem_per_conversation_traced_bytes"] > 0
     assert parts["bot"]["stored_turns"] == parts["bot"]["turns"] and parts["bot"]["outbox_left"] == 0
     assert parts["startup"]["loaded"] == 4 and parts["startup"]["problems"] == 0
     checks = report["checks"]

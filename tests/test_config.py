@@ -24,8 +24,8 @@ def test_example_config_documents_every_key_and_loads() -> None:
     config = load_config(example, env={})
     text = example.read_text(encoding="utf-8")
     for key in ("token:", "base_url:", "base_file_url:", "mode:", "poll_timeout:", "concurrent_updates:",
-                "webhook:", "url:", "listen:", "port:", "path:", "secret_token:", "storage:", "dialogues:",
-                "instructors:", "default_language:", "log_level:", "MI_TRAINER_TOKEN", "retention_days:",
+                "http_client:", "webhook:", "url:", "listen:", "port:", "path:", "secret_token:", "storage:",
+                "dialogues:", "instructors:", "default_language:", "log_level:", "MI_TRAINER_TOKEN", "retention_days:",
                 "pseudonymise_exports:"):
         assert key in text, key
     assert config.telegram.base_url == DEFAULT_BASE_URL
@@ -55,6 +55,7 @@ default_language: en
     assert config.is_instructor(111) and not config.is_instructor(333) and not config.is_instructor(None)
     assert config.default_language == "en"
     assert config.telegram.mode == "polling"
+    assert config.telegram.http_client == "aiohttp"
     assert TOKEN not in repr(config)  # the token never shows up in logs or tracebacks
     check_dialogues(config)
 
@@ -87,6 +88,7 @@ def test_token_from_the_environment_only(tmp_path: Path, monkeypatch: pytest.Mon
         (f"telegram: {{token: '{TOKEN}'}}\ndefault_language: de\n", "default_language must be da or en"),
         (f"telegram: {{token: '{TOKEN}', base_url: 'ftp://x'}}\n", "base_url must be an http"),
         (f"telegram: {{token: '{TOKEN}', mode: push}}\n", "telegram.mode must be polling or webhook"),
+        (f"telegram: {{token: '{TOKEN}', http_client: requests}}\n", "http_client must be aiohttp or httpx"),
         (f"telegram: {{token: '{TOKEN}', mode: webhook}}\n", "webhook.url must be the public https"),
         (f"telegram: {{token: '{TOKEN}'}}\ntelegram: {{token: '{TOKEN}'}}\n", "given twice"),
         ("telegram: [unclosed\n", "line"),

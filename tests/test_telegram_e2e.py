@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from conftest import INSTRUCTOR_ID, ROOT
-from fake_bot_api import FakeBotAPI
+from fake_bot_api import TOKEN, FakeBotAPI
 
 from bot.config import Config, load_config
 from bot.telegram import run
@@ -133,10 +133,19 @@ def config(fake_api: FakeBotAPI, write_config: Callable[..., Path]) -> Config:
     return load_config(write_config(fake_api))
 
 
+@pytest.fixture(params=["aiohttp", "httpx"])
+def any_client_config(request: pytest.FixtureRequest, fake_api: FakeBotAPI,
+                      write_config: Callable[..., Path]) -> Config:
+    """The config with each HTTP client (`telegram.http_client`): the same behaviour over both."""
+    return load_config(write_config(fake_api, telegram={"token": TOKEN, "base_url": fake_api.base_url,
+                                                        "poll_timeout": 1, "http_client": request.param}))
+
+
 # ---------------------------------------------------------------- a whole session
 
 
-async def test_full_session_from_start_to_summary(fake_api: FakeBotAPI, config: Config) -> None:
+async def test_full_session_from_start_to_summary(fake_api: FakeBotAPI, any_client_config: Config) -> None:
+    config = any_client_config
     user = User(fake_api, LEARNER)
     async with Running(config) as bot:
         welcome = await user.say(bot, "/start")
@@ -443,7 +452,8 @@ def good_scenario() -> bytes:
     return text.replace("id: alcohol-dave", "id: uploaded-dave", 1).encode()
 
 
-async def test_instructor_upload_broken_and_good_scenario(fake_api: FakeBotAPI, config: Config) -> None:
+async def test_instructor_upload_broken_and_good_scenario(fake_api: FakeBotAPI, any_client_config: Config) -> None:
+    config = any_client_config
     teacher = User(fake_api, INSTRUCTOR_ID)
     async with Running(config) as bot:
         fake_api.send_document(INSTRUCTOR_ID, "broken.yaml", BROKEN_SCENARIO)
@@ -469,7 +479,8 @@ async def test_instructor_upload_broken_and_good_scenario(fake_api: FakeBotAPI, 
         assert "alcohol-dave" in bot.trainer.library  # type: ignore[union-attr]  # the old version stays
 
 
-async def test_instructor_commands_class_export_transcript(fake_api: FakeBotAPI, config: Config) -> None:
+async def test_instructor_commands_class_export_transcript(fake_api: FakeBotAPI, any_client_config: Config) -> None:
+    config = any_client_config
     teacher = User(fake_api, INSTRUCTOR_ID)
     learner = User(fake_api, LEARNER)
     async with Running(config) as bot:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
 import os
@@ -39,6 +40,22 @@ def _rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds of the main thread (the event loop) and of all others together (SQLite, DNS, …);
+    Linux /proc, empty elsewhere."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out: dict[str, float] = {}
+    try:
+        for task in os.listdir("/proc/self/task"):
+            name = "main" if task == str(os.getpid()) else "other threads"
+            with open(f"/proc/self/task/{task}/stat", encoding="ascii") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    except OSError:
+        return {}
+    return out
+
+
 def stats(name: str) -> dict[str, Any]:
     traced, traced_peak = tracemalloc.get_traced_memory() if tracemalloc.is_tracing() else (0, 0)
     return {
@@ -51,6 +68,7 @@ def stats(name: str) -> dict[str, Any]:
         "traced_bytes": traced,
         "traced_peak_bytes": traced_peak,
         "tracing": tracemalloc.is_tracing(),
+        "thread_cpu_s": _thread_cpu(),
     }
 
 
@@ -137,10 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll-timeout", type=int, default=10)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # Where the CPU goes (benchmarks/README.md): the event-loop thread's CPU time under cProfile.
+    profile_path = os.environ.get("MI_TRAINER_BENCH_PROFILE")
+    profiler = cProfile.Profile(time.thread_time) if profile_path else None
+    if profiler is not None:
+        profiler.enable()
     if args.kind == "ours":
         asyncio.run(run_ours(args.config))
     else:
         asyncio.run(run_echo(args.base_url, args.token, args.concurrent, args.poll_timeout))
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_path}.{args.kind}")
     emit({**stats("exit"), "event": "exit"})
     return 0
 

@@ -9,8 +9,9 @@ The learners are coroutines on the fake server's own event loop. The bot runs in
 Phases, each learner concurrently: setup (ours: /start → consent → choose a scenario → the
 client's opening line; echo: /start → its echo), then `replies` practice replies, each sent only
 after the whole answer to the previous one arrived. CPU per turn is the child's CPU time over the
-reply phase divided by the turns answered in it. Memory per active conversation: tracemalloc
-while the learners set up (every one then has a live session), and RSS growth over the run.
+reply phase divided by the turns answered in it. Memory per active conversation: RSS growth over
+the run divided by the learners; with `trace_memory`, also tracemalloc's count of the Python heap
+while the learners set up (every one then has a live session).
 """
 
 from __future__ import annotations
@@ -375,6 +376,15 @@ class BotResult:
     api_calls: dict[str, int] = field(default_factory=dict)
     log_errors: list[str] = field(default_factory=list)
 
+    def _thread_cpu_per_turn(self) -> dict[str, float]:
+        """The reply phase's CPU per turn by thread name (the event loop is "python")."""
+        before = self.marks.get("replies-begin", {}).get("thread_cpu_s", {})
+        after = self.marks.get("replies-end", {}).get("thread_cpu_s", {})
+        if not self.turns:
+            return {}
+        return {name: round((spent - before.get(name, 0.0)) / self.turns * 1000, 3)
+                for name, spent in sorted(after.items()) if spent - before.get(name, 0.0) > 0}
+
     def to_json(self) -> dict[str, Any]:
         marks = self.marks
         ready, setup, end = marks.get("ready", {}), marks.get("setup", {}), marks.get("replies-end", {})
@@ -401,6 +411,7 @@ class BotResult:
             "turns_per_s": round(self.turns / self.wall, 1) if self.wall > 0 else 0.0,
             "cpu_s": round(self.cpu, 3),
             "cpu_ms_per_turn": round(self.cpu / self.turns * 1000, 4) if self.turns else 0.0,
+            "thread_cpu_ms_per_turn": self._thread_cpu_per_turn(),
             "latency": latency_ms(self.latencies),
             "first_message_latency": latency_ms(self.first_latencies),
             "end_to_end_latency": latency_ms(self.end_to_end),
@@ -451,7 +462,7 @@ def _gather(learners: list[Learner], step: Callable[[Learner], Awaitable[None]])
 
 
 def run_bot(kind: str, learners: int, replies: int, *, dialogues: Path, seed: int = 1, timeout: float = 120.0,
-            trace_memory: bool = True, workdir: Path | None = None, concurrent: int = 64,
+            trace_memory: bool = False, workdir: Path | None = None, concurrent: int = 64,
             think: float = 0.0) -> BotResult:
     """One bot run (`kind` "ours" or "echo") with a fresh fake server and a fresh database."""
     fake_api = load_fake_api()

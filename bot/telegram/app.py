@@ -32,6 +32,7 @@ from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.polling import Poller
 from bot.telegram.text import Texts
 from bot.telegram.trainer import Trainer
+from bot.telegram.transport import AiohttpRequest
 from bot.telegram.webhook import WebhookServer
 from state_machines.library import ScenarioLibrary
 
@@ -60,22 +61,34 @@ def build_application(config: Config, trainer: Trainer, timeouts: Timeouts | Non
     telegram = config.telegram
     limits = timeouts or Timeouts()
     processor = ChatOrderedProcessor(telegram.concurrent_updates, trainer.locks, trainer.settlement)
-    application: App = (
+    builder = (
         ApplicationBuilder()
         .token(telegram.token)
         .base_url(telegram.base_url)
         .base_file_url(telegram.base_file_url)
         .updater(None)
         .concurrent_updates(processor)
-        .connect_timeout(limits.connect)
-        .read_timeout(limits.read)
-        .write_timeout(limits.write)
-        .pool_timeout(limits.pool)
-        .get_updates_connect_timeout(limits.connect)
-        .get_updates_read_timeout(limits.get_updates_read)
-        .get_updates_pool_timeout(limits.pool)
-        .build()
     )
+    if telegram.http_client == "aiohttp":
+        builder = (
+            builder
+            .request(AiohttpRequest(256, connect_timeout=limits.connect, read_timeout=limits.read,
+                                    pool_timeout=limits.pool))
+            .get_updates_request(AiohttpRequest(1, connect_timeout=limits.connect,
+                                                read_timeout=limits.get_updates_read, pool_timeout=limits.pool))
+        )
+    else:
+        builder = (
+            builder
+            .connect_timeout(limits.connect)
+            .read_timeout(limits.read)
+            .write_timeout(limits.write)
+            .pool_timeout(limits.pool)
+            .get_updates_connect_timeout(limits.connect)
+            .get_updates_read_timeout(limits.get_updates_read)
+            .get_updates_pool_timeout(limits.pool)
+        )
+    application: App = builder.build()
     trainer.attach(Delivery(application.bot, trainer.store))
     learner = LearnerHandlers(trainer)
     learner.register(application, InstructorHandlers(trainer))
@@ -134,9 +147,11 @@ async def run(
         application = build_application(config, trainer, timeouts)
         try:
             await application.initialize()
-        except InvalidToken:
-            raise StartupError("telegram.token was refused by Telegram (InvalidToken); check the token") from None
-        except NetworkError as error:
+        except (InvalidToken, NetworkError) as error:
+            # initialize() opened the HTTP clients before get_me failed; close them (no "unclosed" noise).
+            await application.bot.shutdown()
+            if isinstance(error, InvalidToken):
+                raise StartupError("telegram.token was refused by Telegram (InvalidToken); check the token") from None
             raise StartupError(f"cannot reach the Bot API at {config.telegram.base_url}: {error}") from None
         try:
             await _serve(application, trainer, config, stop, on_ready)
