@@ -28,7 +28,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     args = build_parser().parse_args([
         "bench", "--learners", "5", "--replies", "3", "--core-replies", "3", "--startup-scenarios", "4",
-        "--dialogues", str(ROOT / "dialogues"), "--timeout", "60", "--trace-memory", "--json", str(out),
+        "--dialogues", str(ROOT / "dialogues"), "--timeout", "60", "--trace-memory", "--rounds", "2",
+        "--json", str(out),
     ])
     data = run_bench(args)
     return data
@@ -56,6 +57,7 @@ def test_the_report_has_every_field(report: dict[str, object]) -> None:
         for key in ("latency", "first_message_latency", "end_to_end_latency"):
             assert set(parts[name][key]) >= LATENCY_FIELDS
         assert parts[name]["cpu_s"] > 0 and parts[name]["peak_rss_bytes"] > 0
+        assert len(parts[name]["rounds"]) == 2  # --rounds 2: both bots ran twice, taking turns
         # --trace-memory: the Python heap of the conversations, counted while they were set up.
         assert parts[name]["mem_per_conversation_traced_bytes"] > 0
     assert parts["bot"]["stored_turns"] == parts["bot"]["turns"] and parts["bot"]["outbox_left"] == 0
@@ -92,3 +94,10 @@ def test_an_unknown_part_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -
 def test_startup_copies_get_their_own_ids(tmp_path: Path) -> None:
     ids = make_copies(ROOT / "dialogues", tmp_path, 3)
     assert len(set(ids)) == 3 and all((tmp_path / f"{i}.yaml").is_file() for i in ids)
+
+
+@pytest.mark.parametrize("flag", ["--learners", "--replies", "--core-replies", "--rounds"])
+def test_counts_below_one_are_one_clear_line(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--parts", "core", flag, "0"]) != 0
+    err = capsys.readouterr().err
+    assert "must be at least 1" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
