@@ -6,7 +6,7 @@ python-telegram-bot Application that answers every text with the same text. Eith
 process answers control lines on stdin with one JSON line on stdout:
 
 - `mark <name>`: CPU seconds of this process (`time.process_time`, every thread), RSS, peak RSS
-  (`ru_maxrss`) and, while tracing, tracemalloc's current/peak;
+  (VmHWM) and, while tracing, tracemalloc's current/peak;
 - `trace on` / `trace off`: start/stop tracemalloc (used only outside the timed phase);
 - `stop`: shut the bot down cleanly; a last `{"event": "exit"}` line follows.
 
@@ -40,6 +40,19 @@ def _rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _peak_rss_bytes() -> int:
+    """This process's peak RSS since its exec (VmHWM). Not `ru_maxrss`: Linux keeps that across
+    fork and exec, so the child would report the benchmark parent's peak whenever that is larger."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _thread_cpu() -> dict[str, float]:
     """CPU seconds of the main thread (the event loop) and of all others together (SQLite, DNS, …);
     Linux /proc, empty elsewhere."""
@@ -64,7 +77,7 @@ def stats(name: str) -> dict[str, Any]:
         "cpu_s": time.process_time(),
         "wall_s": time.monotonic(),
         "rss_bytes": _rss_bytes(),
-        "maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "maxrss_bytes": _peak_rss_bytes(),
         "traced_bytes": traced,
         "traced_peak_bytes": traced_peak,
         "tracing": tracemalloc.is_tracing(),
