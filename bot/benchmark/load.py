@@ -377,7 +377,7 @@ class BotResult:
     log_errors: list[str] = field(default_factory=list)
 
     def _thread_cpu_per_turn(self) -> dict[str, float]:
-        """The reply phase's CPU per turn by thread name (the event loop is "python")."""
+        """The reply phase's CPU per turn: the event loop ("main") and the other threads."""
         before = self.marks.get("replies-begin", {}).get("thread_cpu_s", {})
         after = self.marks.get("replies-end", {}).get("thread_cpu_s", {})
         if not self.turns:

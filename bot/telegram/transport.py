@@ -20,8 +20,6 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-HTTP_CLIENTS = ("aiohttp", "httpx")
-
 
 def _ssl_context() -> ssl.SSLContext:
     """Certificates from certifi when it is there (httpx, and so PTB, ships with it), like httpx."""
