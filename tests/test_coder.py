@@ -423,6 +423,29 @@ def test_advice_with_consent_in_the_client_line(coder: Coder) -> None:
     assert coder.code(advice, "Ja, men det er jo ikke så nemt, når alle de andre drikker.").primary is C.PERSUADE
 
 
+def test_autonomy_followed_by_but_and_advice_is_persuasion(coder: Coder) -> None:
+    # "Det er dit valg, men du burde …" pushes: the autonomy talk gives no permission for the advice after "men".
+    assert coder.code("det er dit valg, men du burde altså søge det job", JOB).primary is C.PERSUADE
+    assert coder.code("It's your choice, but you should cut down.", BEER).primary is C.PERSUADE
+    # Without the "men", the advice is left to the client.
+    assert coder.code("du kunne prøve at søge det job, det er helt dit valg", JOB).primary is C.PERSUADE_WITH_PERMISSION
+
+
+def test_indirect_wh_clause_is_a_statement(coder: Coder) -> None:
+    # "hvad du …" (subject straight after the wh-word) is an indirect question inside a statement.
+    assert coder.code("hvad du vil gøre med det nu, er dit valg", DRINK).primary is C.EMPHASIZE_AUTONOMY
+    assert coder.code("hvordan du bruger dine weekender, bestemmer du selv", DRINK).primary is C.EMPHASIZE_AUTONOMY
+    # With its question mark, or with the verb first, it asks.
+    assert coder.code("hvad du vil gøre nu?", DRINK).primary is C.OPEN_QUESTION
+    assert coder.code("hvad vil du gøre nu", DRINK).primary is C.OPEN_QUESTION
+
+
+def test_imperative_at_the_start_of_a_clause_is_advice(coder: Coder) -> None:
+    assert coder.code("så søg nogle job i mellemtiden", JOB).primary is C.PERSUADE
+    assert coder.code("lav et skema og hold dig til det", UNSURE).primary is C.PERSUADE
+    assert coder.code("lad os kigge på det sammen", UNSURE).primary is C.SEEK_COLLABORATION
+
+
 def test_repeating_the_clients_feeling_is_a_simple_reflection(coder: Coder) -> None:
     assert coder.code("Du er bange for at gå ned med stress igen.", JOB).primary is C.SIMPLE_REFLECTION
     assert coder.code("Du er bange for at gå ned igen.", DRINK).primary is C.COMPLEX_REFLECTION

@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.coder.rules import MAX_CONTEXT_CHARS, Analysis, decide, normalise
+from bot.coder.rules import Analysis, decide, normalise
 from state_machines.codes import Code
 
 FORMAT = "mi-trainer-coder-weights"
@@ -139,13 +139,8 @@ def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], 
     add("qend" if text.rstrip().endswith("?") else "noqend")
     # The client's line: did the client ask something; which of the reply's words echo it.
     # The rules normalised the client's line already (a longer start of it: normalising keeps lengths).
-    known = analysis.context == context and MAX_FEATURE_CHARS <= MAX_CONTEXT_CHARS
-    ctx = (analysis.context_norm[:MAX_FEATURE_CHARS] if known else normalise(context[:MAX_FEATURE_CHARS])).casefold()
-    ctx_stems = {token[:_STEM] for token in _TOKEN.findall(ctx) if len(token) > 3}
-    if ctx.rstrip().endswith("?"):
-        add("x:asks")
-    if not ctx.strip():
-        add("x:none")
+    ctx_stems, ctx_flags = _context_view(context)
+    feats.update(ctx_flags)
     content = [token for token in tokens if len(token) > 3]
     echoed = len([token for token in content if token[:_STEM] in ctx_stems])
     novel = len(content) - echoed
@@ -168,6 +163,25 @@ def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], 
     tagged = lang + "|"
     feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
     return feats
+
+
+_CONTEXTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+"""The client's line → its word stems and its own features, remembered (scenario lines repeat)."""
+_CONTEXT_CACHE = 4096
+
+
+def _context_view(context: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The stems of the client's line (its start) and its features: did the client ask, is there no line."""
+    known = _CONTEXTS.get(context)
+    if known is not None:
+        return known
+    ctx = normalise(context[:MAX_FEATURE_CHARS]).casefold()
+    stems = frozenset(token[:_STEM] for token in _TOKEN.findall(ctx) if len(token) > 3)
+    flags = (("x:asks",) if ctx.rstrip().endswith("?") else ()) + (("x:none",) if not ctx.strip() else ())
+    if len(_CONTEXTS) >= _CONTEXT_CACHE:
+        _CONTEXTS.clear()
+    _CONTEXTS[context] = view = (stems, flags)
+    return view
 
 
 _HIT_FEATURE = {code: f"r:{code.value}" for code in Code}
@@ -194,6 +208,16 @@ def softmax(scores: Sequence[float]) -> list[float]:
     exps = [exp(score - top) for score in scores]
     total = sum(exps)
     return [value / total for value in exps]
+
+
+def _normalised(exps: list[float], scores: list[float], where: slice, weight: float) -> list[float]:
+    """`weight` × the softmax of `scores[where]`, from `exps` (the exponentials of all scores less a common shift)."""
+    part = exps[where]
+    total = sum(part)
+    if total < 1e-250:  # underflow: this head's scores are far below the top score
+        return [weight * p for p in softmax(scores[where])]
+    factor = weight / total
+    return [value * factor for value in part]
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,15 +355,19 @@ class CoderModel:
     def _predict(self, scores: list[float], lang: str, ruled: Code | None) -> Prediction:
         """The prediction from the heads' `scores`; `ruled`: the rules' primary code (the "rp:" feature)."""
         slices = self._slices
-        macro = dict(zip(self.heads["macro"], softmax(scores[slices["macro"]]), strict=True))
+        # Every head's softmax from one pass of exponentials: a shift common to all the scores cancels
+        # within each head (a head whose exponentials all underflow is computed on its own).
+        top = max(scores)
+        exp = math.exp
+        exps = [exp(score - top) for score in scores]
+        macro = dict(zip(self.heads["macro"], _normalised(exps, scores, slices["macro"], 1.0), strict=True))
         probabilities: dict[Code, float] = {}
         for behaviour, codes, where in self._behaviour_heads:
-            weight = macro[behaviour]
-            probabilities.update(zip(codes, [weight * p for p in softmax(scores[where])], strict=True))
+            probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
         mix = self.flat_weight.get(lang, 0.0)
         if mix > 0 and "flat" in slices:
-            for code, p in zip(self._codes["flat"], softmax(scores[slices["flat"]]), strict=True):
-                probabilities[code] = (1 - mix) * probabilities.get(code, 0.0) + mix * p
+            for code, p in zip(self._codes["flat"], _normalised(exps, scores, slices["flat"], mix), strict=True):
+                probabilities[code] = (1 - mix) * probabilities.get(code, 0.0) + p
         factors = self.offsets.get(lang)
         if factors:
             for code, factor in factors.items():

@@ -80,6 +80,7 @@ _BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _HAS_WORD = re.compile(r"[^\W_]")
 _DIGIT = re.compile(r"\d")
+_BUT = {"da": re.compile(r"(?<!\w)men(?!\w)", re.IGNORECASE), "en": re.compile(r"(?<!\w)but(?!\w)", re.IGNORECASE)}
 _LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
 
 
@@ -291,6 +292,30 @@ class _Form:
     closed_match: re.Match[str] | None
 
 
+_ContextView = tuple[str, frozenset[str], int, bool]
+_CONTEXTS: dict[str, tuple[Lexicon, _ContextView]] = {}
+"""The client's line → (the lexicon it was read with, what the rules read in it), remembered: the bot codes
+every learner's replies to the same scenario lines."""
+_CONTEXT_CACHE = 4096
+
+
+def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
+    """The client's line normalised (its start), its content-word keys, its word count, and whether it consents."""
+    known = _CONTEXTS.get(context)
+    if known is not None and known[0] is lexicon:
+        return known[1]
+    ctx = normalise(context[:MAX_CONTEXT_CHARS])
+    ctx_words = _folded_words(ctx)
+    count = len(ctx_words)
+    consent = bool(lexicon.consent_context.search(ctx)) or (
+        bool(lexicon.consent_short.match(ctx)) and count <= lexicon.consent_max_words)
+    view = (ctx, frozenset(_keys(ctx, lexicon.stopwords, ctx_words)), count, consent)
+    if len(_CONTEXTS) >= _CONTEXT_CACHE:
+        _CONTEXTS.clear()
+    _CONTEXTS[context] = (lexicon, view)
+    return view
+
+
 class _Reader:
     """Reads one reply clause by clause; `read()` returns the Analysis."""
 
@@ -299,13 +324,7 @@ class _Reader:
         self.original = text[:MAX_TEXT_CHARS]
         self.norm = normalise(self.original)
         self.context = context
-        self.ctx_norm = ctx = normalise(context[:MAX_CONTEXT_CHARS])
-        ctx_words = _folded_words(ctx)
-        self.ctx_keys = set(_keys(ctx, lexicon.stopwords, ctx_words))
-        self.ctx_words = len(ctx_words)
-        self.consent = bool(lexicon.consent_context.search(ctx)) or (
-            bool(lexicon.consent_short.match(ctx)) and self.ctx_words <= lexicon.consent_max_words
-        )
+        self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent = _read_context(context, lexicon)
         # Every phrase list runs once over the whole reply (at the words it can start at, see
         # `PhraseStarts`); clauses pick their matches by position.
         norm = self.norm
@@ -318,17 +337,29 @@ class _Reader:
                       for code, pattern in lexicon.codes.items()}
         self.advice = _scan(lexicon.advice, norm, where, always, "codes.advice")
         self.warnings = _scan(lexicon.warnings, norm, where, always, "warnings")
-        permission = _scan(lexicon.permission, norm, where, always, "permission_markers")
+        permission = [match for match in _scan(lexicon.permission, norm, where, always, "permission_markers")
+                      if not self._pushed_after(match.end())]
         self.permission = permission[0] if permission else None
         # Advice counts as given with permission when the client agreed to hear it, or the reply
         # leaves the choice with the client.
-        self.permitted = self.consent or self.permission is not None or bool(self.found[Code.EMPHASIZE_AUTONOMY])
+        # Autonomy or permission talk followed by "men" and advice is a push, not permission ("det er dit valg,
+        # men du burde …").
+        self.permitted = self.consent or self.permission is not None or any(
+            not self._pushed_after(match.end()) for match in self.found[Code.EMPHASIZE_AUTONOMY])
         self.quiet = not (self.advice or self.warnings or any(self.found.values()))
         """No phrase anywhere in the reply (most replies): `_phrases` has only commands to look for."""
         self.build = _Builder(self.original)
         self.clauses: list[Clause] = []
         self.reflections: list[tuple[int, int]] = []
         self.features: dict[str, float] = dict.fromkeys(_CLAUSE_FEATURES, 0.0)
+
+    def _pushed_after(self, position: int) -> bool:
+        """True when "but" (men / but) comes after `position` and advice after that."""
+        if not self.advice:
+            return False
+        pattern = _BUT.get(self.lex.language)
+        but = pattern.search(self.norm, position) if pattern is not None else None
+        return but is not None and any(match.start() >= but.end() for match in self.advice)
 
     def read(self) -> Analysis:
         for start, end, question in _spans(self.norm, self.lex):
@@ -563,7 +594,7 @@ _COMPLEX_KEYS = {kind: f"complex.{kind}" for kind in COMPLEX_KINDS}
 _COMPLEX_FEATURE = {kind: f"complex_{kind}" for kind in COMPLEX_KINDS}
 
 
-def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: set[str], lexicon: Lexicon,
+def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozenset[str], lexicon: Lexicon,
                      build: _Builder, features: dict[str, float],
                      where: Mapping[str, list[int]] | None) -> Code | None:
     """Simple or complex for all the reflection clauses together, with the evidence for complex."""
