@@ -111,8 +111,11 @@ async def test_bot_api_failing_for_a_while(fake_api: FakeBotAPI, config: Config,
     # No busy loop (a loop without pauses would make hundreds of calls in the window).
     gap = GET_UPDATES_MAX_GAP.get(fault, 1.0)
     assert len(polls) <= (end - polls_from) / gap + 2, [round(c.at - start, 2) for c in polls]
-    assert len(sends) <= len(users) * 5, [round(c.at - start, 2) for c in sends]  # tries at 0, .5, 1.5, (3.5) s
-    assert len(typing) <= 2 * len(users)  # best effort, never retried: one per turn
+    # A dropped connection is tried once more at once by the HTTP client (a stale kept-alive
+    # connection looks the same), so each try of the delivery is then two calls.
+    per_try = 2 if fault == "dropped" else 1
+    assert len(sends) <= len(users) * 5 * per_try, [round(c.at - start, 2) for c in sends]  # tries at 0, .5, 1.5, 3.5 s
+    assert len(typing) <= 2 * len(users) * per_try  # best effort, never retried by us: one per turn
     assert any(c.answered != "ok" for c in polls)
     for user in users:  # the answers were retried with backoff, not left for the outbox sweep (15 s)
         assert sum(1 for c in sends if c.answered != "ok" and str(c.params["chat_id"]) == str(user.id)) >= 2

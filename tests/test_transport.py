@@ -88,6 +88,25 @@ async def test_parameters_go_as_the_form_ptb_sends_with_httpx(client: AiohttpReq
     assert urllib.parse.parse_qs(body.decode()) == {"chat_id": ["42"], "text": [text]}
 
 
+async def test_a_server_that_closes_after_every_answer_without_saying_so_still_works(client: AiohttpRequest) -> None:
+    heads: list[bytes] = []
+
+    async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head, _ = await _read_request(reader)
+        heads.append(head)
+        body = b'{"ok": true, "result": true}'
+        # HTTP/1.1 without "Connection: close", then closed: the client's pooled connection is stale.
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server, url = await _server(once)
+    async with server:
+        for _ in range(10):
+            assert await client.post(url) is True
+    assert b"content-type" not in heads[0].lower()  # no parameters: no body and no Content-Type, as httpx
+
+
 async def test_an_unopened_client_says_so() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:9/x", "POST")

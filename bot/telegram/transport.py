@@ -80,19 +80,36 @@ class AiohttpRequest(BaseRequest):
         # aiohttp's `connect` is waiting for a pooled connection plus opening a new one.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read,
                                         connect=None if connect is None or pool is None else connect + pool)
-        data: Any = None
-        if request_data is not None:
-            files = request_data.multipart_data
-            fields = request_data.json_parameters
-            data = _multipart(fields, files) if files else (fields or None)
-        try:
-            async with session.request(method, url, data=data, timeout=timeout,
-                                       proxy=self._proxy_for(url)) as response:
-                return response.status, await response.read()
-        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
-            raise TimedOut from error
-        except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        proxy = self._proxy_for(url)
+        for attempt in (1, 2):
+            data = self._body(request_data)
+            # No body, no Content-Type (aiohttp would say application/octet-stream; httpx says nothing).
+            skip = ("Content-Type",) if data is None else ()
+            try:
+                async with session.request(method, url, data=data, timeout=timeout, proxy=proxy,
+                                           skip_auto_headers=skip) as response:
+                    return response.status, await response.read()
+            except (TimeoutError, aiohttp.ServerTimeoutError) as error:
+                raise TimedOut from error
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
+                # A kept-alive connection the server had already closed (some servers close after
+                # every answer without saying so): httpx checks a pooled connection before reusing
+                # it, aiohttp finds out by failing. Once more on a fresh connection; the delivery
+                # layer retries this error anyway, only later.
+                if attempt == 2:
+                    raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+            except aiohttp.ClientError as error:
+                raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _body(request_data: RequestData | None) -> Any:
+        """A new body for each try (an aiohttp FormData can be sent only once)."""
+        if request_data is None:
+            return None
+        files = request_data.multipart_data
+        fields = request_data.json_parameters
+        return _multipart(fields, files) if files else (fields or None)
 
     def _proxy_for(self, url: str) -> str | None:
         """HTTPS_PROXY / HTTP_PROXY unless NO_PROXY names the host, as httpx reads them (remembered
