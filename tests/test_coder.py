@@ -423,6 +423,15 @@ def test_advice_with_consent_in_the_client_line(coder: Coder) -> None:
     assert coder.code(advice, "Ja, men det er jo ikke så nemt, når alle de andre drikker.").primary is C.PERSUADE
 
 
+def test_wanting_something_is_no_permission_for_advice(coder: Coder) -> None:
+    # "gerne" in the client's line grants nothing by itself; "du må gerne komme med et forslag" does.
+    wants = "Ja... det er præcis det. Jeg vil gerne, men jeg tør ikke rigtig. Endnu."
+    pushed = coder.code("Du skal altså bare søge det job, det er det bedste for dig.", wants)
+    assert pushed.primary is C.PERSUADE and C.PERSUADE_WITH_PERMISSION not in pushed.codes
+    advice = "Du kunne prøve at søge tre steder om ugen."
+    assert coder.code(advice, "Okay, du må gerne komme med et forslag.").primary is C.PERSUADE_WITH_PERMISSION
+
+
 def test_autonomy_followed_by_but_and_advice_is_persuasion(coder: Coder) -> None:
     # "Det er dit valg, men du burde …" pushes: the autonomy talk gives no permission for the advice after "men".
     assert coder.code("det er dit valg, men du burde altså søge det job", JOB).primary is C.PERSUADE
