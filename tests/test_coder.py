@@ -423,6 +423,18 @@ def test_advice_with_consent_in_the_client_line(coder: Coder) -> None:
     assert coder.code(advice, "Ja, men det er jo ikke så nemt, når alle de andre drikker.").primary is C.PERSUADE
 
 
+REFLECTIONS = (C.SIMPLE_REFLECTION, C.COMPLEX_REFLECTION)
+
+
+def test_questions_typed_without_a_question_mark(coder: Coder) -> None:
+    # Learners on phones leave the "?" out; the form still asks ...
+    assert coder.code("what brings you in today", WHAT_NOW).primary is C.OPEN_QUESTION
+    assert coder.code("do you want to cut down", WHAT_NOW).primary is C.CLOSED_QUESTION
+    # ... unless the subject follows the wh-word: an indirect question inside a statement.
+    assert coder.code("what I hear is that you want to keep your job", WHAT_NOW).primary in REFLECTIONS
+    assert C.OPEN_QUESTION not in coder.code("what you are saying is that it scares you", WHAT_NOW).codes
+
+
 def test_wanting_something_is_no_permission_for_advice(coder: Coder) -> None:
     # "gerne" in the client's line grants nothing by itself; "du må gerne komme med et forslag" does.
     wants = "Ja... det er præcis det. Jeg vil gerne, men jeg tør ikke rigtig. Endnu."

@@ -190,3 +190,18 @@ def test_inference_needs_no_numpy_sklearn_or_pickle() -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["open_question", "[]"]
+
+
+def test_annomi_questions_are_also_learned_without_their_question_mark() -> None:
+    """Training sees an AnnoMI question once more without its "?" when its form still asks; a "?"
+    on a statement ("So you drink six a day?") is not copied, nor is a non-question."""
+    from bot.coder.training import Sample, featurize
+
+    def sample(text: str, behaviour: str = "question") -> Sample:
+        return Sample(text, "My GP sent me.", "annomi:1", behaviour, None, "annomi")
+
+    asks, statement, reflection = (sample("What brings you in today?"), sample("So you drink six a day?"),
+                                   sample("You drink six a day.", "reflection"))
+    featurize([asks, statement, reflection], Coder(model=None))
+    assert asks.unmarked and asks.unmarked != asks.features
+    assert statement.unmarked is None and reflection.unmarked is None

@@ -55,6 +55,10 @@ class Sample:
     source: str
     """"annomi" or "da"."""
     features: set[str] = field(default_factory=set)
+    unmarked: set[str] | None = None
+    """For an AnnoMI question ending in "?" that is still a question by its form without it ("what
+    brings you in today"): the features of that unmarked text. Learners often leave the "?" out;
+    AnnoMI's transcribers never do, so without these the model learns that only "?" asks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,8 @@ class Config:
     family_rule_codes_en: tuple[str, ...] = ("affirm", "emphasize_autonomy", "seek_collaboration")
     """AnnoMI's "other" is not split: when the model says "other", the rules say which (no 4-way cost)."""
     prune: float = 0.002
+    unmarked_questions: bool = True
+    """Train on AnnoMI questions also without their "?" when their form still asks (`Sample.unmarked`)."""
     scale: int = 1000
     offsets_da: tuple[tuple[str, float], ...] = ()
     """None: offsets tuned on the Danish CV predictions did not hold up when tuned on one half of the
@@ -118,10 +124,19 @@ def load_danish(path: Path) -> list[Sample]:
     return samples
 
 
+_QUESTIONS = frozenset({Code.OPEN_QUESTION, Code.CLOSED_QUESTION})
+
+
 def featurize(samples: Iterable[Sample], coder: Coder) -> None:
     for sample in samples:
         if not sample.features:
             sample.features = reply_features(coder.analyse(sample.text, sample.context), sample.context)
+        if sample.source == "annomi" and sample.behaviour == "question" and sample.unmarked is None:
+            stripped = sample.text.rstrip().rstrip("?").rstrip()
+            if stripped != sample.text.rstrip():
+                analysis = coder.analyse(stripped, sample.context, "en")
+                if _QUESTIONS & set(analysis.hits):
+                    sample.unmarked = reply_features(analysis, sample.context)
 
 
 def head_data(name: str, samples: Sequence[Sample]) -> list[tuple[Sample, str]]:
@@ -178,6 +193,9 @@ def _fit_head(pairs: Sequence[tuple[Sample, str]], vocabulary: dict[str, int], c
 
 def train(samples: Sequence[Sample], config: Config = Config(), meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Fit every head on `samples` (featurized) and return the weights as plain JSON data."""
+    if config.unmarked_questions:
+        samples = [*samples, *(Sample(s.text, s.context, s.group, s.behaviour, s.code, s.source, s.unmarked)
+                               for s in samples if s.unmarked)]
     counts: Counter[str] = Counter()
     for sample in samples:
         counts.update(sample.features)
