@@ -67,6 +67,17 @@ def test_both_backends_implement_the_protocol(tmp_path: Path) -> None:
     assert isinstance(MemoryStore(), SessionStore)
 
 
+async def test_arrival_says_whether_an_update_was_handled_and_who_sent_it(store: SessionStore) -> None:
+    assert await store.arrival(9, 1) == (False, None)  # nothing known yet
+    session_id = await started(store)  # learner 1, update 1
+    assert await store.arrival(1, 1) == (True, await store.learner(1))
+    assert await store.arrival(2, 1) == (False, await store.learner(1))
+    assert await store.arrival(2, None) == (False, None)  # an update without a user
+    await store.record_turn(Claim(2, 1, "turn"), session_id, record(1), SNAPSHOT, SUMMARY, [])
+    processed, found = await store.arrival(2, 1)
+    assert processed and found is not None and found.id == 1
+
+
 async def test_a_claimed_update_is_never_applied_twice(store: SessionStore) -> None:
     session_id = await started(store)
     outbox = [{"text": "line 1", "kind": "client"}]

@@ -174,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     if profiler is not None:
         profiler.enable()
     if args.kind == "ours":
-        asyncio.run(run_ours(args.config))
+        from bot.telegram.app import run_until_stopped
+
+        run_until_stopped(run_ours(args.config))  # on the loop `mi-trainer run` uses
     else:
         asyncio.run(run_echo(args.base_url, args.token, args.concurrent, args.poll_timeout))
     if profiler is not None:

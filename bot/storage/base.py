@@ -241,6 +241,10 @@ class SessionStore(Protocol):
 
     async def is_processed(self, update_id: int) -> bool: ...
 
+    async def arrival(self, update_id: int, learner_id: int | None) -> tuple[bool, Learner | None]:
+        """`is_processed(update_id)` and `learner(learner_id)` together (one round trip per update)."""
+        ...
+
     async def outbox(self, chat_id: int | None = None, update_id: int | None = None) -> list[OutboxItem]:
         """Messages not yet sent, oldest first."""
 

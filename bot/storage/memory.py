@@ -107,6 +107,9 @@ class MemoryStore:
     async def is_processed(self, update_id: int) -> bool:
         return update_id in self._claims
 
+    async def arrival(self, update_id: int, learner_id: int | None) -> tuple[bool, Learner | None]:
+        return update_id in self._claims, None if learner_id is None else self._learners.get(learner_id)
+
     async def outbox(self, chat_id: int | None = None, update_id: int | None = None) -> list[OutboxItem]:
         return [
             item

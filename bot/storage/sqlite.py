@@ -270,6 +270,18 @@ class SqliteStore:
             rows = await db.execute_fetchall("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
         return bool(list(rows))
 
+    async def arrival(self, update_id: int, learner_id: int | None) -> tuple[bool, Learner | None]:
+        def read(conn: sqlite3.Connection) -> tuple[bool, Learner | None]:
+            seen = conn.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)).fetchone()
+            row = None if learner_id is None else conn.execute(
+                "SELECT * FROM learners WHERE id = ?", (learner_id,)).fetchone()
+            return seen is not None, None if row is None else _learner(row)
+
+        async with self._read() as db:
+            # Both reads as one call on aiosqlite's thread (see `_write` on `_execute`).
+            found = await db._execute(read, db._conn)  # type: ignore[no-untyped-call]
+        return cast(tuple[bool, Learner | None], found)
+
     async def outbox(self, chat_id: int | None = None, update_id: int | None = None) -> list[OutboxItem]:
         where, args = [], []
         if chat_id is not None:

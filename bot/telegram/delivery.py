@@ -162,7 +162,8 @@ class Delivery:
     async def typing(self, chat_id: int) -> None:
         """Best effort: a typing indicator while a turn is worked out (never retried, never raises)."""
         with contextlib.suppress(TelegramError):
-            await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            # `_post` as in `_send_message`: the same request without PTB's per-method wrappers.
+            await self.bot._post("sendChatAction", {"chat_id": chat_id, "action": ChatAction.TYPING})
 
     def start_typing(self, chat_id: int) -> None:
         """`typing` without waiting for it: the turn is worked out meanwhile, and the chat's next

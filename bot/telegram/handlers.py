@@ -74,13 +74,16 @@ class LearnerHandlers:
         async def run(update: Update, context: Context) -> None:
             if not await self._within_rate(update):
                 return
-            if await self.t.store.is_processed(update.update_id):
+            if await self.t.arrive(update):
                 _LOG.info("update %s was handled before; not applied again", update.update_id)
                 self.t.flush(update)
                 if update.callback_query is not None:
                     await self.t.delivery.answer(update.callback_query.id)
                 return
-            await handler(update, context)
+            try:
+                await handler(update, context)
+            finally:
+                self.t.departed(update)
 
         run.__name__ = getattr(handler, "__name__", "handler")
         return run

@@ -90,6 +90,8 @@ class Trainer:
         self.settlement = Settlement()
         self._delivery: Delivery | None = None
         self._live: OrderedDict[int, Live] = OrderedDict()
+        self._arrived: dict[int, Learner | None] = {}
+        """update id → the learner read with its arrival, for the handler's first `learner(update)`."""
         self._reload_lock = asyncio.Lock()
 
     @property
@@ -112,9 +114,26 @@ class Trainer:
     def claim(update: Update, kind: str) -> Claim:
         return Claim(update.update_id, chat_key(update), kind)
 
+    async def arrive(self, update: Update) -> bool:
+        """True when `update` was handled before. Reads the learner in the same round trip; the
+        handler's first `learner(update)` gets that (the chat's updates run one at a time, so it is
+        still what the store holds), later ones read again."""
+        user = update.effective_user
+        processed, learner = await self.store.arrival(update.update_id, None if user is None else user.id)
+        if user is not None and not processed:
+            self._arrived[update.update_id] = learner
+        return processed
+
+    def departed(self, update: Update) -> None:
+        self._arrived.pop(update.update_id, None)
+
     async def learner(self, update: Update) -> Learner | None:
         user = update.effective_user
-        return None if user is None else await self.store.learner(user.id)
+        if user is None:
+            return None
+        if update.update_id in self._arrived:
+            return self._arrived.pop(update.update_id)
+        return await self.store.learner(user.id)
 
     def new_learner(self, update: Update, **changes: Any) -> Learner:
         user = update.effective_user

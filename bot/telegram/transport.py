@@ -11,6 +11,7 @@ RetryAfter / BadRequest / Forbidden …, the JSON is parsed and checked, the sam
 from __future__ import annotations
 
 import ssl
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from typing import IO, Any
@@ -54,7 +55,9 @@ class AiohttpRequest(BaseRequest):
             connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=_ssl_context())
             # Not trust_env: with it aiohttp looks for a ~/.netrc password in a worker thread on every
             # request (~1 ms CPU per turn here). The proxy from the environment is honoured anyway.
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+            # Telegram sets no cookies: a jar that keeps none skips the cookie filtering of every call.
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
+                                                  cookie_jar=aiohttp.DummyCookieJar())
 
     async def shutdown(self) -> None:
         session, self._session = self._session, None
@@ -85,8 +88,9 @@ class AiohttpRequest(BaseRequest):
             data = self._body(request_data)
             # No body, no Content-Type (aiohttp would say application/octet-stream; httpx says nothing).
             skip = ("Content-Type",) if data is None else ()
+            headers = _FORM_HEADERS if isinstance(data, _Form) else None
             try:
-                async with session.request(method, url, data=data, timeout=timeout, proxy=proxy,
+                async with session.request(method, url, data=data, headers=headers, timeout=timeout, proxy=proxy,
                                            skip_auto_headers=skip) as response:
                     return response.status, await response.read()
             except (TimeoutError, aiohttp.ServerTimeoutError) as error:
@@ -104,12 +108,16 @@ class AiohttpRequest(BaseRequest):
 
     @staticmethod
     def _body(request_data: RequestData | None) -> Any:
-        """A new body for each try (an aiohttp FormData can be sent only once)."""
+        """A new body for each try (an aiohttp FormData can be sent only once). Plain parameters go
+        as the urlencoded bytes aiohttp would make of them, without its FormData, which builds a
+        multipart writer (and draws a random boundary) even for a plain form: ~0.03 ms a call."""
         if request_data is None:
             return None
         files = request_data.multipart_data
         fields = request_data.json_parameters
-        return _multipart(fields, files) if files else (fields or None)
+        if files:
+            return _multipart(fields, files)
+        return _Form(urllib.parse.urlencode(fields).encode("ascii")) if fields else None
 
     def _proxy_for(self, url: str) -> str | None:
         """HTTPS_PROXY / HTTP_PROXY unless NO_PROXY names the host, as httpx reads them (remembered
@@ -124,6 +132,13 @@ class AiohttpRequest(BaseRequest):
     @staticmethod
     def _chosen(value: Any, default: float | None) -> float | None:
         return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+class _Form(bytes):
+    """An application/x-www-form-urlencoded body."""
+
+
+_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _multipart(fields: Mapping[str, str], files: Mapping[str, tuple[str, bytes | IO[bytes], str]]) -> aiohttp.FormData:
