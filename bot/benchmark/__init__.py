@@ -44,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     bench.add_argument("--startup-scenarios", type=int, default=50, help="scenarios for the start-up part (50)")
     bench.add_argument("--dialogues", help="scenario folder (default: ./dialogues or the shipped ones)")
-    bench.add_argument("--rounds", type=int, default=3,
-                       help="bot and baseline runs, taking turns; the median round is reported (default 3)")
+    bench.add_argument("--rounds", type=int, default=5,
+                       help="bot and baseline runs, taking turns; the median round is reported (default 5)")
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--timeout", type=float, default=120.0, help="seconds a learner waits for an answer")
     bench.add_argument("--concurrent-updates", type=int, default=64, help="the bots' concurrent updates (64)")
