@@ -290,7 +290,7 @@ def setup_logging(config: Config) -> None:
 
 def run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
     """Run the bot's coroutine on uvloop when it is installed (the default dependency), else on
-    asyncio's own loop. uvloop's event loop and sockets take ~0.3 ms less CPU per practice turn
+    asyncio's own loop. uvloop's event loop and sockets take ~0.1-0.3 ms less CPU per practice turn
     here (`mi-trainer bench`); nothing in the bot depends on which loop runs it."""
     try:
         import uvloop
