@@ -25,7 +25,6 @@ from fake_bot_api import FakeBotAPI
 from test_telegram_e2e import MITTE_REPLIES, Running, User, db_rows
 
 from bot.config import Config, load_config
-from bot.telegram import run
 from bot.telegram.app import Timeouts
 
 pytestmark = pytest.mark.faults
@@ -45,20 +44,6 @@ GET_UPDATES_MAX_GAP = {"429": 1.0, "timeout": 1.5}
 """The shortest pause between two failing getUpdates: retry_after, or one client timeout; else the backoff (1 s)."""
 
 
-class RunningWith(Running):
-    """`Running` with short client timeouts."""
-
-    async def __aenter__(self) -> RunningWith:
-        self.task = asyncio.create_task(run(self.config, stop=self.stop, on_ready=self._ready, timeouts=TIMEOUTS))
-        waiter = asyncio.create_task(self.ready.wait())
-        done, _ = await asyncio.wait({self.task, waiter}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        if self.task in done:
-            waiter.cancel()
-            self.task.result()
-            raise AssertionError("the bot stopped during start-up")
-        return self
-
-
 @pytest.fixture
 def config(fake_api: FakeBotAPI, write_config: Callable[..., Path]) -> Config:
     return load_config(write_config(fake_api, telegram={"token": fake_api.token, "base_url": fake_api.base_url,
@@ -74,7 +59,7 @@ async def test_bot_api_failing_for_a_while(fake_api: FakeBotAPI, config: Config,
     users = [User(fake_api, learner) for learner in LEARNERS]
     database = config.storage_path
     inject = FAULTS[fault]
-    async with RunningWith(config) as bot:
+    async with Running(config, timeouts=TIMEOUTS) as bot:
         for user in users:
             await user.begin(bot)
             await user.say(bot, MITTE_REPLIES[0])

@@ -27,7 +27,6 @@ from test_telegram_e2e import LEARNER, MITTE_REPLIES, Running, User, db_rows
 
 from bot.config import Config, load_config
 from bot.storage import SqliteStore
-from bot.telegram import run
 from bot.telegram.delivery import plain
 from bot.telegram.text import Texts
 
@@ -77,24 +76,6 @@ class FillingDisk(SqliteStore):
 @pytest.fixture
 def config(fake_api: FakeBotAPI, write_config: Callable[..., Path]) -> Config:
     return load_config(write_config(fake_api))
-
-
-class RunningOn(Running):
-    """`Running`, on a store the test made."""
-
-    def __init__(self, config: Config, store: SqliteStore) -> None:
-        super().__init__(config)
-        self.store = store
-
-    async def __aenter__(self) -> RunningOn:
-        self.task = asyncio.create_task(run(self.config, stop=self.stop, store=self.store, on_ready=self._ready))
-        waiter = asyncio.create_task(self.ready.wait())
-        done, _ = await asyncio.wait({self.task, waiter}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        if self.task in done:
-            waiter.cancel()
-            self.task.result()
-            raise AssertionError("the bot stopped during start-up")
-        return self
 
 
 def turn_state(database: Path, update_id: int) -> dict[str, Any]:
@@ -159,7 +140,7 @@ async def test_disk_full_during_a_turn(
     user = User(fake_api, LEARNER)
     database = config.storage_path
     store = FillingDisk(database)
-    async with RunningOn(config, store) as bot:
+    async with Running(config, store=store) as bot:
         await user.say(bot, f"/language {language}")
         await user.begin(bot)
         answer = await user.say(bot, MITTE_REPLIES[0])

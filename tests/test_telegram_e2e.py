@@ -46,8 +46,10 @@ MITTE_REPLIES = [
 class Running:
     """The bot running in this event loop (as `mi-trainer run` would), until the block ends."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, **run_options: Any) -> None:
+        """`run_options`: more arguments for `run` (e.g. `timeouts=`, `store=`)."""
         self.config = config
+        self.run_options = run_options
         self.stop = asyncio.Event()
         self.ready = asyncio.Event()
         self.trainer: Trainer | None = None
@@ -59,7 +61,7 @@ class Running:
         self.ready.set()
 
     async def __aenter__(self) -> Running:
-        self.task = asyncio.create_task(run(self.config, stop=self.stop, on_ready=self._ready))
+        self.task = asyncio.create_task(run(self.config, stop=self.stop, on_ready=self._ready, **self.run_options))
         waiter = asyncio.create_task(self.ready.wait())
         done, _ = await asyncio.wait({self.task, waiter}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if self.task in done:
@@ -592,7 +594,8 @@ def test_bad_token_and_folders_stop_with_one_line(
 # ---------------------------------------------------------------- mi-trainer run, killed with SIGKILL
 
 
-def _start_process(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_bot_process(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`mi-trainer run --config config_path` as a child process, its stderr appended to `log`."""
     command = [sys.executable, "-m", "bot.cli", "run", "--config", str(config_path)]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
                             env={**os.environ, "MI_TRAINER_TOKEN": ""})
@@ -622,7 +625,7 @@ def test_sigkill_mid_conversation_loses_and_doubles_no_turn(
     def answered_after(seen: int) -> bool:
         return acknowledged() >= seen + 1
 
-    process = _start_process(config_path, log)
+    process = start_bot_process(config_path, log)
     try:
         running(process)
         fake_api.send_text(LEARNER, "/start")
@@ -641,7 +644,7 @@ def test_sigkill_mid_conversation_loses_and_doubles_no_turn(
                 process.send_signal(signal.SIGKILL)
                 process.wait(10)
                 kills += 1
-                process = _start_process(config_path, log)
+                process = start_bot_process(config_path, log)
                 running(process)
             fake_api.wait_for(functools.partial(answered_after, seen), 20)
         assert kills >= 3

@@ -9,18 +9,16 @@ and for its secret part alone.
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import INSTRUCTOR_ID, ROOT
+from conftest import INSTRUCTOR_ID
 from fake_bot_api import TOKEN, FakeBotAPI
-from test_telegram_e2e import LEARNER, MITTE_REPLIES, Running, User, good_scenario
+from test_telegram_e2e import LEARNER, MITTE_REPLIES, Running, User, good_scenario, start_bot_process
 
 from bot.config import load_config
 from bot.telegram import app
@@ -103,31 +101,27 @@ def test_redaction_covers_tracebacks_and_broken_format_strings() -> None:
     assert redact.filter(broken)  # does not raise: logging reports the bad format itself
 
 
-def _run(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "bot.cli", "run", "--config", str(config_path)]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
-                            env={**os.environ, "MI_TRAINER_TOKEN": ""})
-
-
 def test_cli_start_up_errors_and_a_debug_run_never_print_the_token(
     fake_api: FakeBotAPI, write_config: Callable[..., Path], tmp_path: Path
 ) -> None:
-    log = tmp_path / "bot.log"
     wrong = "987654:WRONG-secret-part-of-a-token"
-    process = _run(write_config(fake_api, telegram={"token": wrong, "base_url": fake_api.base_url},
+    log = tmp_path / "refused.log"
+    process = start_bot_process(write_config(fake_api, telegram={"token": wrong, "base_url": fake_api.base_url},
                                 log_level="DEBUG"), log)
     assert process.wait(30) == 1
     refused = log.read_text()
     assert "InvalidToken" in refused and wrong not in refused and "WRONG-secret" not in refused
 
-    process = _run(write_config(fake_api, log_level="DEBUG", privacy={"retention_days": "a year"}), log)
+    log = tmp_path / "bad-config.log"
+    process = start_bot_process(write_config(fake_api, log_level="DEBUG", privacy={"retention_days": "a year"}), log)
     assert process.wait(30) == 1
     error = log.read_text()
     assert error.count("\n") == 1 and "privacy.retention_days" in error and not leaks(error)
 
     fake_api.fail("getUpdates", 500, times=1)
     fake_api.fail("getUpdates", kind="garbage", times=1)
-    process = _run(write_config(fake_api, log_level="DEBUG"), log)
+    log = tmp_path / "debug-run.log"
+    process = start_bot_process(write_config(fake_api, log_level="DEBUG"), log)
     try:
         fake_api.send_text(LEARNER, "/start")
         fake_api.wait_for(lambda: bool(fake_api.sent_to(LEARNER)), 30)
