@@ -7,7 +7,7 @@ case-insensitive, whole-word regular expressions (see the header of `lexicons/da
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -231,23 +231,7 @@ def _entry_starts(entry: str, ascii_fallback: bool, whole: bool = True) -> tuple
 def _group_starts(source: str, ascii_fallback: bool, whole: bool) -> tuple[str, ...]:
     """`_entry_starts` of an entry opening with "(?:a|b)": the starts of each branch, and of what
     follows when the group is optional ("(?:rigtig )?mange")."""
-    depth, escaped, in_class, close = 0, False, False, -1
-    for index, char in enumerate(source):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                close = index
-                break
+    close = next((index for index, char, depth in _syntax(source) if char == ")" and depth == 0), -1)
     if close < 0:
         return ()
     branches = _split_bars(source[3:close])
@@ -271,7 +255,14 @@ def _group_starts(source: str, ascii_fallback: bool, whole: bool) -> tuple[str, 
 
 def _split_bars(source: str) -> list[str]:
     """`source` cut at its top-level "|"."""
-    parts, depth, escaped, in_class, begin = [], 0, False, False, 0
+    cuts = [index for index, char, depth in _syntax(source) if char == "|" and depth == 0]
+    return [source[begin + 1:end] for begin, end in zip([-1, *cuts], [*cuts, len(source)], strict=True)]
+
+
+def _syntax(source: str) -> Iterator[tuple[int, str, int]]:
+    """The characters of regex `source` that are syntax, not escaped and not inside a character
+    class: (index, character, group depth after it)."""
+    depth, escaped, in_class = 0, False, False
     for index, char in enumerate(source):
         if escaped:
             escaped = False
@@ -281,15 +272,9 @@ def _split_bars(source: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(source[begin:index])
-            begin = index + 1
-    parts.append(source[begin:])
-    return parts
+        else:
+            depth += (char == "(") - (char == ")")
+            yield index, char, depth
 
 
 def _phrase_starts(lists: Mapping[str, Sequence[str]], whole: frozenset[str], ascii_fallback: bool) -> PhraseStarts:
@@ -332,23 +317,7 @@ def _alternation(entries: Sequence[str], ascii_fallback: bool) -> str:
 
 def _top_level_bar(source: str) -> bool:
     """True when `source` has a "|" outside any group or class (it cannot be factored)."""
-    depth, escaped, in_class = 0, False, False
-    for char in source:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-    return False
+    return any(char == "|" and depth == 0 for _, char, depth in _syntax(source))
 
 
 def _factored(sources: Sequence[str]) -> str:
@@ -382,19 +351,16 @@ def _factored(sources: Sequence[str]) -> str:
     return "|".join(parts)
 
 
-_QUANTIFIED = ("?", "*", "+", "{")
-
-
 def _next_key(source: str) -> tuple[str, str] | None:
     """(what `source` must match first, the rest) when that is one plain letter or a white-space run
     before one; None otherwise (then `source` is not factored further)."""
     if not source or _top_level_bar(source):
         return None
     first = source[0]
-    if first.isascii() and first.isalpha() and source[1:2] not in _QUANTIFIED:
+    if first.isascii() and first.isalpha() and source[1:2] not in _QUANTIFIERS:
         return first.casefold(), source[1:]
     letter = source[3:4]
-    if source.startswith(r"\s+") and letter.isascii() and letter.isalpha() and source[4:5] not in _QUANTIFIED:
+    if source.startswith(r"\s+") and letter.isascii() and letter.isalpha() and source[4:5] not in _QUANTIFIERS:
         return r"\s+", source[3:]
     return None
 
