@@ -88,7 +88,7 @@ class AiohttpRequest(BaseRequest):
             data = self._body(request_data)
             # No body, no Content-Type (aiohttp would say application/octet-stream; httpx says nothing).
             skip = ("Content-Type",) if data is None else ()
-            headers = _FORM_HEADERS if isinstance(data, _Form) else None
+            headers = _FORM_HEADERS if isinstance(data, bytes) else None
             try:
                 async with session.request(method, url, data=data, headers=headers, timeout=timeout, proxy=proxy,
                                            skip_auto_headers=skip) as response:
@@ -117,7 +117,7 @@ class AiohttpRequest(BaseRequest):
         fields = request_data.json_parameters
         if files:
             return _multipart(fields, files)
-        return _Form(urllib.parse.urlencode(fields).encode("ascii")) if fields else None
+        return urllib.parse.urlencode(fields).encode("ascii") if fields else None
 
     def _proxy_for(self, url: str) -> str | None:
         """HTTPS_PROXY / HTTP_PROXY unless NO_PROXY names the host, as httpx reads them (remembered
@@ -134,11 +134,8 @@ class AiohttpRequest(BaseRequest):
         return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
-class _Form(bytes):
-    """An application/x-www-form-urlencoded body."""
-
-
 _FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+"""For the bodies `_body` encodes itself (bytes); FormData sets its own."""
 
 
 def _multipart(fields: Mapping[str, str], files: Mapping[str, tuple[str, bytes | IO[bytes], str]]) -> aiohttp.FormData:
