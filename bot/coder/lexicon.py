@@ -87,6 +87,8 @@ class Lexicon:
     consent_short: Pattern
     consent_max_words: int
     negators: Pattern
+    contrast: Pattern
+    """Search: "men" / "but" (see `_Reader._pushed_after`)."""
     second_person: frozenset[str]
     first_person: frozenset[str]
     starts: PhraseStarts
@@ -511,6 +513,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         consent_short=read.compile("consent_short", rf"\W*(?:{consent_short})(?!\w)"),
         consent_max_words=max_words,
         negators=read.words("negators"),
+        contrast=read.words("contrast"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),

@@ -80,7 +80,6 @@ _BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _HAS_WORD = re.compile(r"[^\W_]")
 _DIGIT = re.compile(r"\d")
-_BUT = {"da": re.compile(r"(?<!\w)men(?!\w)", re.IGNORECASE), "en": re.compile(r"(?<!\w)but(?!\w)", re.IGNORECASE)}
 _LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
 
 
@@ -357,8 +356,7 @@ class _Reader:
         """True when "but" (men / but) comes after `position` and advice after that."""
         if not self.advice:
             return False
-        pattern = _BUT.get(self.lex.language)
-        but = pattern.search(self.norm, position) if pattern is not None else None
+        but = self.lex.contrast.search(self.norm, position)
         return but is not None and any(match.start() >= but.end() for match in self.advice)
 
     def read(self) -> Analysis:
