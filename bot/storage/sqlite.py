@@ -54,8 +54,8 @@ _CLAIM_SQL = (
 _QUEUE_SQL = "INSERT INTO outbox (update_id, chat_id, payload, created_at) VALUES (?, ?, ?, ?)"
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_dumps: Callable[[object], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+"""Compact, key-sorted JSON; one encoder for all (`json.dumps` with options builds one per call)."""
 
 
 class SqliteStore:
