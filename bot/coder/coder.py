@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain, repeat
 
 from bot.coded_reply import CodedReply
 from bot.coder.language import LanguageCues, language_cues
@@ -63,7 +64,7 @@ class Coder:
         """Code `text`, a learner reply to `context` (the client's last line), in `lang` (None: detect)."""
         analysis = self.analyse(text, context, lang)
         primary, codes = self.decide(analysis, context)
-        evidence = tuple(item for code in codes for item in analysis.hits.get(code, ()))
+        evidence = tuple(chain.from_iterable(map(analysis.hits.get, codes, repeat(()))))  # in the order of codes
         return CodedReply(
             text=text,
             lang=analysis.lang,

@@ -22,6 +22,17 @@ MAX_DETECT_CHARS = 1000
 # Words with an inner apostrophe stay whole ("don't", "you're"); curly apostrophes are read as straight.
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
+_ODD_APOSTROPHE = re.compile("[’‘´`]")
+"""The characters `_APOSTROPHES` changes: a text without them needs no translating (which, for a
+non-ASCII text, looks up every character in the table)."""
+
+
+def _sample(text: str) -> str:
+    """The start of `text` that is read, apostrophes straightened, case-folded."""
+    sample = text[:MAX_DETECT_CHARS]
+    if _ODD_APOSTROPHE.search(sample):
+        sample = sample.translate(_APOSTROPHES)
+    return sample.casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +53,7 @@ class LanguageCues:
 
     def scores(self, text: str) -> dict[str, float]:
         """The evidence for each language in `text` (higher = more likely)."""
-        sample = text[:MAX_DETECT_CHARS].translate(_APOSTROPHES).casefold()
+        sample = _sample(text)
         scores = dict.fromkeys(LANGUAGES, 0.0)
         letters = len(self.letters.findall(sample))
         scores["da"] += min(letters * self.letter_weight, self.letter_cap)
@@ -88,9 +99,10 @@ class LanguageCues:
         """The likelier language, or `fallback` when the text gives no clear answer."""
         # `scores` for the two languages, summed in the same order (a token that gives a language
         # nothing adds 0.0, which changes no sum), with one remembered lookup per token.
-        sample = text[:MAX_DETECT_CHARS].translate(_APOSTROPHES).casefold()
+        sample = _sample(text)
         danish = english = 0.0
-        danish += min(len(self.letters.findall(sample)) * self.letter_weight, self.letter_cap)
+        letters = 0 if sample.isascii() else len(self.letters.findall(sample))  # (the letters are æ, ø, å)
+        danish += min(letters * self.letter_weight, self.letter_cap)
         known = self._token_votes.get
         for da_weight, en_weight in [known(token) or self._votes(token) for token in _TOKEN.findall(sample)]:
             danish += da_weight

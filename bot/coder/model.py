@@ -26,9 +26,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
-from bot.coder.rules import Analysis, decide, normalise
+from bot.coder.rules import Analysis, Clause, decide, normalise
 from state_machines.codes import Code
 
 FORMAT = "mi-trainer-coder-weights"
@@ -116,41 +117,59 @@ def _stems(tokens: list[str]) -> list[str]:
 def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], context: str,
                    rule_primary: Code) -> set[str]:
     """The features that are not single words, word pairs or stems (see `reply_features`)."""
-    lang = analysis.lang
-    feats: set[str] = {"L:" + lang}
+    feats = _clause_features(analysis.clauses, norm)
+    feats.update(_reply_form_features(analysis.lang, text, tokens, context))
+    rule = _rule_features(analysis, rule_primary)
+    feats.update(rule)
+    tagged = analysis.lang + "|"
+    feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
+    return feats
+
+
+def _clause_features(clauses: Sequence[Clause], norm: str) -> set[str]:
+    """Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
+    clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last."""
+    feats: set[str] = set()
     add = feats.add
-    # Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
-    # clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last.
-    clauses = analysis.clauses
+    last = len(clauses) - 1
     for index, clause in enumerate(clauses):
         words = _WORD_ONLY.findall(norm[clause.start:clause.end].casefold())
         if not words:
             continue
-        where = "L" if index == len(clauses) - 1 else "N"
-        add(f"c{where}:{words[0]}")
+        where = "L" if index == last else "N"
+        first = words[0]
+        add(f"c{where}:{first}")
         if len(words) > 1:
-            add(f"c{where}2:{words[0]} {words[1]}")
+            add(f"c{where}2:{first} {words[1]}")
         if clause.question_mark:
-            add("cq:" + words[0])
+            add("cq:" + first)
             if len(words) > 1:
-                add(f"cq2:{words[0]} {words[1]}")
+                add(f"cq2:{first} {words[1]}")
             add("cqlast:" + words[-1])
-    add(f"nq={min(3, text.count('?'))}")
-    add("qend" if text.rstrip().endswith("?") else "noqend")
-    # The client's line: did the client ask something; which of the reply's words echo it.
+    return feats
+
+
+def _reply_form_features(lang: str, text: str, tokens: list[str], context: str) -> list[str]:
+    """The language, the question marks, and the client's line: did the client ask something; how many
+    of the reply's words echo it. Never two the same (no set needed)."""
     # The rules normalised the client's line already (a longer start of it: normalising keeps lengths).
     ctx_stems, ctx_flags = _context_view(context)
-    feats.update(ctx_flags)
-    content = [token for token in tokens if len(token) > 3]
-    echoed = len([token for token in content if token[:_STEM] in ctx_stems])
-    novel = len(content) - echoed
-    add(f"x:echo={_bin('', echoed)}")
-    add(f"x:novel={_bin('', novel)}")
+    content = [token[:_STEM] for token in tokens if len(token) > 3]  # the stems of the content words
+    echoed = sum(map(ctx_stems.__contains__, content))
+    feats = ["L:" + lang, _QUESTION_MARKS_FEATURE[min(3, text.count("?"))],
+             "qend" if text.rstrip().endswith("?") else "noqend", *ctx_flags,
+             _ECHO_FEATURE[_bin("", echoed)], _NOVEL_FEATURE[_bin("", len(content) - echoed)]]
     if content:
-        add(f"x:echo_share={min(4, int(4 * echoed / len(content)))}")
-    # The rules: what they would decide, the codes and clause acts they saw, their numeric features.
+        feats.append(_ECHO_SHARE_FEATURE[min(4, int(4 * echoed / len(content)))])
+    return feats
+
+
+def _rule_features(analysis: Analysis, rule_primary: Code) -> list[str]:
+    """The rules: what they would decide, the codes and clause acts they saw, their numeric features
+    (an act may be named more than once)."""
     rule = [_HIT_FEATURE[code] for code in analysis.hits]
     rule.append(_RULE_PRIMARY_FEATURE[rule_primary])
+    clauses = analysis.clauses
     if clauses:
         rule.append(_LAST_ACT_FEATURE[clauses[-1].act])
         rule.append(_FIRST_ACT_FEATURE[clauses[0].act])
@@ -159,10 +178,7 @@ def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], 
     numeric = _NUMERIC.get
     rule.extend([numeric((name, value)) or _numeric_feature(name, value)
                  for name, value in analysis.features.items() if value > 0])
-    feats.update(rule)
-    tagged = lang + "|"
-    feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
-    return feats
+    return rule
 
 
 _CONTEXTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
@@ -189,6 +205,11 @@ _RULE_PRIMARY_FEATURE = {code: f"rp:{code.value}" for code in Code}
 _LAST_ACT_FEATURE = {code: f"ra:last={code.value}" for code in Code}
 _FIRST_ACT_FEATURE = {code: f"ra:first={code.value}" for code in Code}
 _ACT_FEATURE = {code: f"ra:{code.value}" for code in Code}
+_QUESTION_MARKS_FEATURE = tuple(f"nq={count}" for count in range(4))
+_ECHO_FEATURE = tuple(f"x:echo={value}" for value in range(9))
+"""By `_bin` of the count (0 to 8)."""
+_NOVEL_FEATURE = tuple(f"x:novel={value}" for value in range(9))
+_ECHO_SHARE_FEATURE = tuple(f"x:echo_share={value}" for value in range(5))
 _NUMERIC: dict[tuple[str, float], str] = {}
 """(feature name, value) → its binned feature, remembered: values repeat (counts, a few ratios)."""
 _NUMERIC_CACHE = 50_000
@@ -227,6 +248,21 @@ class Prediction:
     code: Code
     probabilities: Mapping[Code, float]
     behaviours: Mapping[str, float]
+
+
+class _RuleRows(dict[str, tuple[int, ...]]):
+    """A rule feature ("r:affirm") → the packed rows of it and of its language-tagged twin ("da|r:affirm")
+    that carry weights, worked out when first asked for (there are a few hundred rule features)."""
+
+    def __init__(self, packed: Mapping[str, int], lang: str) -> None:
+        super().__init__()
+        self._packed = packed
+        self._tag = lang + "|"
+
+    def __missing__(self, name: str) -> tuple[int, ...]:
+        rows = tuple(filter(None, (self._packed.get(name), self._packed.get(self._tag + name))))
+        self[name] = rows
+        return rows
 
 
 _FIELD_BYTES = 8
@@ -294,6 +330,8 @@ class CoderModel:
             elif family == "b:" and " " in key:
                 previous, _, token = key.partition(" ")
                 self._pair_rows[previous, token] = packed
+        self._rule_rows: dict[str, _RuleRows] = {}
+        """Per language: rule feature → its rows and its tagged twin's (filled as features are met)."""
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
@@ -344,9 +382,17 @@ class CoderModel:
         pairs.add((tokens[-1] if tokens else "<s>", "</s>"))
         found.extend(filter(None, map(self._pair_rows.get, pairs)))
         found.extend(filter(None, map(self._stem_rows.get, {token[:_STEM] for token in tokens if len(token) > _STEM})))
-        features = _form_features(analysis, norm, text, tokens, context, primary)
-        found.extend(filter(None, map(self._packed.get, features)))
-        return self._predict(self._scores(found), analysis.lang, primary)
+        # The other features as `_form_features` names them; the rule features each with its
+        # language-tagged twin, their rows looked up together (no "da|…" strings built).
+        lang = analysis.lang
+        packed = self._packed.get
+        found.extend(filter(None, map(packed, _clause_features(analysis.clauses, norm))))
+        found.extend(filter(None, map(packed, _reply_form_features(lang, text, tokens, context))))
+        rule_rows = self._rule_rows.get(lang)
+        if rule_rows is None:
+            rule_rows = self._rule_rows[lang] = _RuleRows(self._packed, lang)
+        found.extend(chain.from_iterable(map(rule_rows.__getitem__, set(_rule_features(analysis, primary)))))
+        return self._predict(self._scores(found), lang, primary)
 
     def predict_features(self, features: set[str], lang: str) -> Prediction:
         """The prediction from the reply's features (`reply_features`) in language `lang`."""
@@ -366,8 +412,10 @@ class CoderModel:
             probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
         mix = self.flat_weight.get(lang, 0.0)
         if mix > 0 and "flat" in slices:
+            keep = 1 - mix
+            get = probabilities.get
             for code, p in zip(self._codes["flat"], _normalised(exps, scores, slices["flat"], mix), strict=True):
-                probabilities[code] = (1 - mix) * probabilities.get(code, 0.0) + p
+                probabilities[code] = keep * get(code, 0.0) + p
         factors = self.offsets.get(lang)
         if factors:
             for code, factor in factors.items():

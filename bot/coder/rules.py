@@ -76,6 +76,11 @@ _TABLE.update({ord(c): '"' for c in "“”„«»"})
 _TABLE.update({ord(c): "-" for c in "–—‒―−"})
 _TABLE.update({ord("？"): "?", ord("！"): "!", ord("¿"): " ", ord("¡"): " ", ord("。"): ".", ord("，"): ","})
 
+# The characters `_TABLE` changes: most texts have none of them, and then need no translating (which
+# looks up every character of a non-ASCII text in the table, one by one).
+_CHANGED = re.compile("[" + "".join(re.escape(chr(code)) for code, char in sorted(_TABLE.items())
+                                    if char != chr(code)) + "]")
+
 _BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _HAS_WORD = re.compile(r"[^\W_]")
@@ -85,7 +90,7 @@ _LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
 
 def normalise(text: str) -> str:
     """`text` with the same length, read-friendly: see `_TABLE`."""
-    return text.translate(_TABLE)
+    return text.translate(_TABLE) if _CHANGED.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +394,7 @@ class _Reader:
         act = self._specific_act(here)
         # An unclaimed question form is the clause's act even next to an affirmation or information
         # phrase: the client is asked something and will answer it.
-        if not any(here.get(code) for code in _CLAIMS_QUESTION):
+        if not any(map(here.get, _CLAIMS_QUESTION)):
             if form.open_match is not None:
                 self.features["open_form"] += 1
                 self.build.add(Code.OPEN_QUESTION, form.open_match.start(), form.open_match.end())
@@ -424,9 +429,9 @@ class _Reader:
                 # A shorter clause: the starts are read again up to its new end.
                 open_at = lex.open_start.match(norm, rest, end)
                 closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
-        tokens = [word.casefold() for word in _WORD.findall(norm, rest, end)]
+        tokens = _folded_words(norm[rest:end])
         # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
-        personal = any(word in lex.second_person for word in tokens[:PERSONAL_WINDOW]) and not (
+        personal = not lex.second_person.isdisjoint(tokens[:PERSONAL_WINDOW]) and not (
             tokens and tokens[0] in lex.first_person)
         self.features["personal_clauses"] += personal
         reflection_start = lex.reflection_start.match
@@ -516,6 +521,8 @@ class _Reader:
 
     def _specific_act(self, here: dict[Code, list[re.Match[str]]]) -> Code | None:
         """Record the clause's phrase codes as hits; the most salient of them (not "other") or None."""
+        if not any(here.values()):
+            return None  # no phrase in the clause (most clauses)
         specific = [code for code in PRIORITY if code is not Code.OTHER and here.get(code)]
         for code in sorted(specific, key=lambda c: here[c][0].start()):
             for match in here[code]:
@@ -527,7 +534,7 @@ class _Reader:
         norm, end, lex = self.norm, form.end, self.lex
         keys = _keys(norm[start:end], lex.stopwords)
         overlap = len(self.ctx_keys.intersection(keys))
-        about_client = any(word in lex.second_person for word in form.tokens) and not (
+        about_client = not lex.second_person.isdisjoint(form.tokens) and not (
             form.tokens and form.tokens[0] in lex.first_person)
         reflective = (
             form.starter is not None
