@@ -140,7 +140,8 @@ class PhraseStarts:
         words = found.words
         known = self._words
         position = 0
-        for gap, word in _GAP_WORD.findall(text.lower()):
+        lower = text.lower()  # the same length: Latin-1 letters lower-case one to one
+        for gap, word in _GAP_WORD.findall(lower):
             position += len(gap)
             info = known.get(word)
             if info is None:
@@ -148,7 +149,7 @@ class PhraseStarts:
             whole, spans, check = info
             if spans:
                 words.append((position, spans))
-            if check is not None and check.match(text, position) is not None:
+            if check is not None and check.match(lower, position) is not None:
                 for key in whole:
                     at = found.get(key)
                     if at is None:
@@ -174,11 +175,41 @@ class PhraseStarts:
             unique = tuple(sorted(set(sources)))
             check = self._checks.get(unique)
             if check is None:
-                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{'|'.join(unique)})(?!\w)", _FLAGS)
+                # Only whether some entry matches counts, not which: the entries are factored by their
+                # letters, and matched case-sensitively in the lower-cased text when that is the same
+                # (see `_case_free`): both much faster than trying every entry case-insensitively.
+                flags = 0 if all(map(_case_free, unique)) else _FLAGS
+                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{_factored(unique)})(?!\w)", flags)
         if len(self._words) >= _KEYS_CACHE:
             self._words.clear()
         self._words[word] = info = (whole, spans, check)
         return info
+
+
+_CLASS_ESCAPES = frozenset("sSwWdDbB")
+_LOOKS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
+
+
+def _case_free(source: str) -> bool:
+    """True when regex `source`, matched case-sensitively in a lower-cased Latin-1 text, matches just
+    where it matches the text itself case-insensitively.
+
+    So it is for lower-case Latin-1 letters (no other character lower-cases to them, or matches them
+    case-insensitively), escapes of classes or punctuation, and groups and look-arounds; not for a
+    character class (case-insensitively "[!-a]" also takes "b", by its capital "B"), an escape naming a
+    character ("\\x41") or an inline flag.
+    """
+    chars = iter(enumerate(source))
+    for index, char in chars:
+        if char == "\\":
+            escaped = next(chars, (index, ""))[1]
+            if escaped.isalnum() and escaped not in _CLASS_ESCAPES:
+                return False
+        else:
+            flagged = char == "(" and source.startswith("(?", index) and not source.startswith(_LOOKS, index)
+            if flagged or char == "[" or char > "\xff" or char != char.lower():
+                return False
+    return True
 
 
 class Candidates(dict[str, list[int]]):

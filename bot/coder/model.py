@@ -26,7 +26,6 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import chain
 from typing import Any
 
 from bot.coder.rules import Analysis, Clause, decide, normalise
@@ -250,24 +249,26 @@ class Prediction:
     behaviours: Mapping[str, float]
 
 
-class _RuleRows(dict[str, tuple[int, ...]]):
-    """A rule feature ("r:affirm") → the packed rows of it and of its language-tagged twin ("da|r:affirm")
-    that carry weights, worked out when first asked for (there are a few hundred rule features)."""
+class _RuleRows(dict[str, int]):
+    """A rule feature ("r:affirm") → the sum of the packed rows of it and of its language-tagged twin
+    ("da|r:affirm") that carry weights (0: neither does), and in `counts` how many rows that is; worked
+    out when first asked for (there are a few hundred rule features)."""
 
     def __init__(self, packed: Mapping[str, int], lang: str) -> None:
         super().__init__()
         self._packed = packed
         self._tag = lang + "|"
+        self.counts: dict[str, int] = {}
 
-    def __missing__(self, name: str) -> tuple[int, ...]:
-        rows = tuple(filter(None, (self._packed.get(name), self._packed.get(self._tag + name))))
-        self[name] = rows
-        return rows
+    def __missing__(self, name: str) -> int:
+        rows = [row for row in (self._packed.get(name), self._packed.get(self._tag + name)) if row]
+        self.counts[name] = len(rows)
+        self[name] = total = sum(rows)
+        return total
 
 
-_FIELD_BYTES = 8
-_OFFSET = 1 << 24
-"""Added to every stored weight so each field stays positive: fields never borrow from each other."""
+_FIELD_BYTES = 4
+"""32-bit fields: small rows (4 bytes per class) are quick to add, and a reply's rows seldom leave the cache."""
 _MAX_WEIGHT = (1 << 23) - 1
 
 
@@ -275,7 +276,7 @@ class CoderModel:
     """Linear heads over `reply_features`; see the module docstring for how they are combined.
 
     Scoring is one big-integer sum per reply: each feature's weights for all the heads' classes are
-    packed, as fixed-width unsigned fields (weight·scale + _OFFSET), into one Python int. Adding those
+    packed, as fixed-width unsigned fields (weight·scale + an offset), into one Python int. Adding those
     ints adds every class score at once; `struct` unpacks the fields. Plain Python, no numpy.
     """
 
@@ -309,9 +310,19 @@ class CoderModel:
         self._behaviour_heads = [(behaviour, self._codes[behaviour], self._slices[behaviour])
                                  for behaviour in BEHAVIOURS]
         width = len(bias)
-        self._unpack = struct.Struct(f"<{width}Q").unpack
+        largest = 0
+        for name, row in zip(data["vocabulary"], data["rows"], strict=True):
+            top = max(map(abs, row), default=0)
+            if len(row) != width or top > _MAX_WEIGHT:
+                raise ModelError(f"feature {name!r}: weights do not fit the heads")
+            largest = max(largest, top)
+        # Added to every stored weight so each field is positive (fields never borrow from each other)
+        # and no row is 0; a sum of up to `_max_rows` rows cannot overflow a field.
+        self._offset = offset = largest + 1
+        self._max_rows = (1 << 8 * _FIELD_BYTES) // (2 * offset)
+        self._unpack = struct.Struct(f"<{width}I").unpack
         self._bytes = width * _FIELD_BYTES
-        pack = struct.Struct(f"<{width}Q").pack
+        pack = struct.Struct(f"<{width}I").pack
         self._packed: dict[str, int] = {}
         # The word families again, keyed by the word, the word pair and the stem: `predict` looks them
         # up without building "w:…", "b:… …" and "p:…" strings.
@@ -319,9 +330,7 @@ class CoderModel:
         self._pair_rows: dict[tuple[str, str], int] = {}
         self._stem_rows: dict[str, int] = {}
         for name, row in zip(data["vocabulary"], data["rows"], strict=True):
-            if len(row) != width or any(abs(w) > _MAX_WEIGHT for w in row):
-                raise ModelError(f"feature {name!r}: weights do not fit the heads")
-            self._packed[name] = packed = int.from_bytes(pack(*[w + _OFFSET for w in row]), "little")
+            self._packed[name] = packed = int.from_bytes(pack(*[w + offset for w in row]), "little")
             family, key = name[:2], name[2:]
             if family == "w:":
                 self._word_rows[key] = packed
@@ -357,10 +366,20 @@ class CoderModel:
         """Every head's class scores (logits), heads in `head_order`."""
         return self._scores(list(filter(None, map(self._packed.get, features))))  # packed rows are never 0
 
-    def _scores(self, found: list[int]) -> list[float]:
-        """`scores` from the packed rows of the reply's features that carry weights (each feature once)."""
-        fields = self._unpack(sum(found).to_bytes(self._bytes, "little"))
-        base = len(found) * _OFFSET
+    def _scores(self, found: list[int], count: int | None = None) -> list[float]:
+        """`scores` from the packed rows of the reply's features that carry weights (each feature once).
+
+        `count`: how many rows `found` adds up, when some of its items are sums of two rows already.
+        """
+        if count is None:
+            count = len(found)
+        if count <= self._max_rows:
+            fields: Sequence[int] = self._unpack(sum(found).to_bytes(self._bytes, "little"))
+        else:  # so many rows that a field could overflow: added in parts, the parts' fields added after
+            step, unpack, size = self._max_rows // 2, self._unpack, self._bytes  # an item: at most two rows
+            parts = [unpack(sum(found[at:at + step]).to_bytes(size, "little")) for at in range(0, count, step)]
+            fields = [sum(column) for column in zip(*parts, strict=True)]
+        base = count * self._offset
         scale = self.scale
         return [b + (field - base) / scale for b, field in zip(self._bias, fields, strict=True)]
 
@@ -391,8 +410,11 @@ class CoderModel:
         rule_rows = self._rule_rows.get(lang)
         if rule_rows is None:
             rule_rows = self._rule_rows[lang] = _RuleRows(self._packed, lang)
-        found.extend(chain.from_iterable(map(rule_rows.__getitem__, set(_rule_features(analysis, primary)))))
-        return self._predict(self._scores(found), lang, primary)
+        count = len(found)
+        names = set(_rule_features(analysis, primary))
+        found.extend(filter(None, map(rule_rows.__getitem__, names)))
+        count += sum(map(rule_rows.counts.__getitem__, names))
+        return self._predict(self._scores(found, count), lang, primary)
 
     def predict_features(self, features: set[str], lang: str) -> Prediction:
         """The prediction from the reply's features (`reply_features`) in language `lang`."""
