@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from bot.coder.lexicon import LANGUAGES, LexiconError, read_data_file
+from bot.coder.lexicon import LANGUAGES, LexiconError, is_latin1, latin1_twin, read_data_file
 
 _SPELLING_CACHE = 50_000
 """Words whose spelling votes are remembered (then the memory starts over)."""
@@ -21,6 +21,7 @@ MAX_DETECT_CHARS = 1000
 
 # Words with an inner apostrophe stay whole ("don't", "you're"); curly apostrophes are read as straight.
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_TOKEN_LATIN1 = latin1_twin(_TOKEN.pattern)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 _ODD_APOSTROPHE = re.compile("[’‘´`]")
 """The characters `_APOSTROPHES` changes: a text without them needs no translating (which, for a
@@ -57,7 +58,7 @@ class LanguageCues:
         scores = dict.fromkeys(LANGUAGES, 0.0)
         letters = len(self.letters.findall(sample))
         scores["da"] += min(letters * self.letter_weight, self.letter_cap)
-        for token in _TOKEN.findall(sample):
+        for token in (_TOKEN_LATIN1 if is_latin1(sample) else _TOKEN).findall(sample):
             weights = self.words.get(token)
             if weights is not None:
                 for lang, weight in weights.items():
@@ -104,7 +105,8 @@ class LanguageCues:
         letters = 0 if sample.isascii() else len(self.letters.findall(sample))  # (the letters are æ, ø, å)
         danish += min(letters * self.letter_weight, self.letter_cap)
         known = self._token_votes.get
-        for da_weight, en_weight in [known(token) or self._votes(token) for token in _TOKEN.findall(sample)]:
+        tokens = (_TOKEN_LATIN1 if is_latin1(sample) else _TOKEN).findall(sample)
+        for da_weight, en_weight in [known(token) or self._votes(token) for token in tokens]:
             danish += da_weight
             english += en_weight
         if danish > english:

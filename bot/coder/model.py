@@ -28,6 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from bot.coder.lexicon import is_latin1, latin1_twin
 from bot.coder.rules import Analysis, Clause, decide, normalise
 from state_machines.codes import Code
 
@@ -60,8 +61,10 @@ SUBHEADS: dict[str, tuple[Code, ...]] = {
 MAX_FEATURE_CHARS = 600
 """Words are read from the start of the reply only (long replies are rare)."""
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[?!]")
+_TOKEN_LATIN1 = latin1_twin(_TOKEN.pattern)
 _STEM = 5
 _WORD_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
+_WORD_ONLY_LATIN1 = latin1_twin(_WORD_ONLY.pattern)
 
 # Numeric rule features → a few bins, so every feature is binary and scoring is a sum of weights.
 _RATIOS = frozenset({"second_person_ratio", "first_person_ratio", "overlap_ratio", "context_coverage"})
@@ -99,7 +102,7 @@ def _reply_text(analysis: Analysis) -> tuple[str, str, list[str]]:
     """The normalised reply, its case-folded start (MAX_FEATURE_CHARS) and the tokens of that start."""
     norm = analysis.norm or normalise(analysis.text)
     text = norm[:MAX_FEATURE_CHARS].casefold()
-    return norm, text, _TOKEN.findall(text)
+    return norm, text, (_TOKEN_LATIN1 if is_latin1(text) else _TOKEN).findall(text)
 
 
 def _pairs(tokens: list[str]) -> list[tuple[str, str]]:
@@ -131,8 +134,10 @@ def _clause_features(clauses: Sequence[Clause], norm: str) -> set[str]:
     feats: set[str] = set()
     add = feats.add
     last = len(clauses) - 1
+    # Case folding keeps a Latin-1 text Latin-1, but for "µ" (to the Greek "μ").
+    word_only = _WORD_ONLY_LATIN1 if clauses and is_latin1(norm) and "µ" not in norm else _WORD_ONLY
     for index, clause in enumerate(clauses):
-        words = _WORD_ONLY.findall(norm[clause.start:clause.end].casefold())
+        words = word_only.findall(norm[clause.start:clause.end].casefold())
         if not words:
             continue
         where = "L" if index == last else "N"

@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.coded_reply import Evidence
-from bot.coder.lexicon import COMPLEX_KINDS, Lexicon
+from bot.coder.lexicon import COMPLEX_KINDS, Lexicon, is_latin1, latin1_twin
 from state_machines.codes import REFLECTIONS, Code
 
 MAX_TEXT_CHARS = 2000
@@ -82,10 +83,28 @@ _CHANGED = re.compile("[" + "".join(re.escape(chr(code)) for code, char in sorte
                                     if char != chr(code)) + "]")
 
 _BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_HAS_WORD = re.compile(r"[^\W_]")
-_DIGIT = re.compile(r"\d")
-_LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
+
+
+class _Regexes(NamedTuple):
+    """The regexes that read a reply character by character: as written, for any text, or their Latin-1
+    twins (`latin1_twin`: the same matches in a text of Latin-1 characters only, found faster)."""
+
+    word: re.Pattern[str]
+    has_word: re.Pattern[str]
+    digit: re.Pattern[str]
+    leading_noise: re.Pattern[str]
+
+
+_SOURCES = (r"[^\W_]+(?:'[^\W_]+)?", r"[^\W_]", r"\d", r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
+"""Of `_Regexes`, in its order."""
+_ANY_TEXT = _Regexes(*map(re.compile, _SOURCES))
+_LATIN1 = _Regexes(*map(latin1_twin, _SOURCES))
+_WORD = _ANY_TEXT.word
+
+
+def _regexes(text: str) -> _Regexes:
+    """The regexes to read `text` (and parts of it) with."""
+    return _LATIN1 if is_latin1(text) else _ANY_TEXT
 
 
 def normalise(text: str) -> str:
@@ -140,26 +159,32 @@ class _Builder:
             items.append(Evidence(code, text))
 
 
-def _folded_words(text: str) -> list[str]:
-    """The words of `text`, case-folded."""
-    if text.isascii() or max(text) <= "\xff":
+def _folded_words(text: str, latin1: bool | None = None) -> list[str]:
+    """The words of `text`, case-folded. `latin1`: `is_latin1(text)`, when the caller knows it."""
+    if is_latin1(text) if latin1 is None else latin1:
         # Up to Latin-1, case folding keeps letters letters and everything else as it is, so folding the
-        # whole text first gives the same words (one C call instead of one per word).
-        return _WORD.findall(text.casefold())
+        # whole text first gives the same words (one C call instead of one per word). It stays Latin-1
+        # but for "µ", which folds to the Greek "μ".
+        return (_ANY_TEXT if "µ" in text else _LATIN1).word.findall(text.casefold())
     return [word.casefold() for word in _WORD.findall(text)]
 
 
-def _keys(text: str, stopwords: frozenset[str], words: list[str] | None = None) -> list[str]:
+def _keys(text: str, stopwords: frozenset[str], words: list[str] | None = None,
+          latin1: bool | None = None) -> list[str]:
     """Content words of `text` as comparable keys: no stopwords, cut to five letters (a crude stem).
 
-    `words`: `_folded_words(text)` when the caller has them.
+    `words`: `_folded_words(text)` when the caller has them; `latin1`: see `_folded_words`.
     """
-    folded = _folded_words(text) if words is None else words
+    folded = _folded_words(text, latin1) if words is None else words
     return [word[:5] for word in folded if word not in stopwords and len(word) >= 2]
 
 
-def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
-    """Clauses as (start, end, ends with "?"), trimmed, without the ones holding no word."""
+def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tuple[int, int, bool]]:
+    """Clauses as (start, end, ends with "?"), trimmed, without the ones holding no word.
+
+    `rx`: `_regexes(norm)`, when the caller has them.
+    """
+    has_word = (rx or _regexes(norm)).has_word
     raw: list[tuple[int, int, bool]] = []
     position = 0
     for boundary in _BOUNDARY.finditer(norm):
@@ -169,7 +194,7 @@ def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
     spans: list[tuple[int, int, bool]] = []
     for start, end, question in raw:
         segment = norm[start:end]
-        if not _HAS_WORD.search(segment):
+        if not has_word.search(segment):
             continue
         start += len(segment) - len(segment.lstrip())
         end -= len(segment) - len(segment.rstrip())
@@ -177,7 +202,7 @@ def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
         # A tag ("…, is that right?") is not such a question: it checks the statement.
         tagged = question and _tag(norm, start, end, lexicon)
         split = lexicon.question_split.search(norm, start + 1, end) if question and not tagged else None
-        if split is not None and _HAS_WORD.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
+        if split is not None and has_word.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
             spans.append((start, split.start(), False))
             spans.append((split.end(), end, True))
         else:
@@ -259,9 +284,9 @@ def _in(match: re.Match[str], start: int, end: int) -> bool:
     return start <= match.start() < end
 
 
-def _negated(norm: str, clause_start: int, match: re.Match[str], lexicon: Lexicon) -> bool:
+def _negated(norm: str, clause_start: int, match: re.Match[str], lexicon: Lexicon, rx: _Regexes) -> bool:
     """True when one of the two words before `match` is a negation ("det er ikke flot")."""
-    before = _WORD.findall(norm, max(clause_start, match.start() - 24), match.start())[-2:]
+    before = rx.word.findall(norm, max(clause_start, match.start() - 24), match.start())[-2:]
     return any(lexicon.negators.fullmatch(word) for word in before)
 
 
@@ -332,7 +357,9 @@ class _Reader:
         # Every phrase list runs once over the whole reply (at the words it can start at, see
         # `PhraseStarts`); clauses pick their matches by position.
         norm = self.norm
-        self.where = where = lexicon.starts.positions(norm)
+        self.latin1 = is_latin1(norm)
+        self.rx = _LATIN1 if self.latin1 else _ANY_TEXT
+        self.where = where = lexicon.starts.positions(norm, self.latin1)
         always = lexicon.starts.always
         # (Most replies hold no phrase at all: a list with no candidate word is not even tried.)
         keys = _CODE_KEYS
@@ -365,10 +392,10 @@ class _Reader:
         return but is not None and any(match.start() >= but.end() for match in self.advice)
 
     def read(self) -> Analysis:
-        for start, end, question in _spans(self.norm, self.lex):
+        for start, end, question in _spans(self.norm, self.lex, self.rx):
             self._clause(start, end, question)
         code = _reflection_code(self.norm, self.reflections, self.ctx_keys, self.lex, self.build, self.features,
-                                self.where)
+                                self.where, self.latin1)
         clauses = self.clauses
         if code is Code.COMPLEX_REFLECTION:
             clauses = [Clause(c.start, c.end, c.question_mark, c.words, code) if c.act is Code.SIMPLE_REFLECTION
@@ -381,7 +408,7 @@ class _Reader:
                         self.ctx_norm)
 
     def _clause(self, start: int, end: int, question: bool) -> None:
-        words = len(_WORD.findall(self.norm, start, end))
+        words = len(self.rx.word.findall(self.norm, start, end))
         if self.lex.backchannel_only.fullmatch(self.norm, start, end):
             self.build.add(Code.OTHER, start, end)
             self.clauses.append(Clause(start, end, question, words, Code.OTHER))
@@ -410,7 +437,7 @@ class _Reader:
     def _form(self, start: int, end: int, question: bool) -> _Form | None:
         """The clause's starts and question form; None for a clause that is only a tag question."""
         lex, norm = self.lex, self.norm
-        lead = _LEADING_NOISE.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
+        lead = self.rx.leading_noise.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
         after_noise = lead.end() if lead else start
         prefix = lex.backchannel_prefix.match(norm, after_noise, end)
         body = prefix.end() if prefix else after_noise
@@ -422,14 +449,14 @@ class _Reader:
             # "Du er træt af det, ikke?" is a statement with a check at the end, not a question.
             tag = _tag(norm, start, end, lex)
             if tag is not None and (tag.group("comma") or question):
-                if not _HAS_WORD.search(norm, start, tag.start()):
+                if not self.rx.has_word.search(norm, start, tag.start()):
                     return None
                 end, question = tag.start(), False
                 self.features["tag_question"] += 1
                 # A shorter clause: the starts are read again up to its new end.
                 open_at = lex.open_start.match(norm, rest, end)
                 closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
-        tokens = _folded_words(norm[rest:end])
+        tokens = _folded_words(norm[rest:end], self.latin1)
         # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
         personal = not lex.second_person.isdisjoint(tokens[:PERSONAL_WINDOW]) and not (
             tokens and tokens[0] in lex.first_person)
@@ -467,7 +494,7 @@ class _Reader:
         here = {code: [m for m in matches if start <= m.start() < end] if matches else []
                 for code, matches in self.found.items()}
         for code in _NEGATABLE:
-            here[code] = [m for m in here[code] if not _negated(norm, start, m, self.lex)]
+            here[code] = [m for m in here[code] if not _negated(norm, start, m, self.lex, self.rx)]
         warnings = [m for m in self.warnings if _in(m, start, end)]
         if form.open_match is not None:
             # "Hvad tror du, der sker, hvis du fortsætter?" explores consequences; it does not warn.
@@ -532,7 +559,7 @@ class _Reader:
     def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]]) -> Code:
         """The act of a clause with no phrase and no question form: reflection, information or other."""
         norm, end, lex = self.norm, form.end, self.lex
-        keys = _keys(norm[start:end], lex.stopwords)
+        keys = _keys(norm[start:end], lex.stopwords, latin1=self.latin1)
         overlap = len(self.ctx_keys.intersection(keys))
         about_client = not lex.second_person.isdisjoint(form.tokens) and not (
             form.tokens and form.tokens[0] in lex.first_person)
@@ -568,7 +595,7 @@ class _Reader:
 
     def _reply_features(self, clauses: list[Clause]) -> None:
         lex, norm = self.lex, self.norm
-        tokens = _WORD.findall(norm.casefold())
+        tokens = (_LATIN1 if self.latin1 and "µ" not in norm else _ANY_TEXT).word.findall(norm.casefold())
         stopwords = lex.stopwords
         reply_keys = {word[:5] for word in tokens if len(word) >= 2 and word not in stopwords}
         shared = len(reply_keys & self.ctx_keys)
@@ -588,7 +615,7 @@ class _Reader:
             permission_marker=float(self.permission is not None),
             advice=float(len(self.advice)),
             warnings=float(len(self.warnings)),
-            digits=float(_DIGIT.search(norm) is not None),
+            digits=float(self.rx.digit.search(norm) is not None),
         )
         for code, matches in self.found.items():
             self.features[_LEXICON_FEATURE[code]] = float(len(matches))
@@ -601,7 +628,7 @@ _COMPLEX_FEATURE = {kind: f"complex_{kind}" for kind in COMPLEX_KINDS}
 
 def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozenset[str], lexicon: Lexicon,
                      build: _Builder, features: dict[str, float],
-                     where: Mapping[str, list[int]] | None) -> Code | None:
+                     where: Mapping[str, list[int]] | None, latin1: bool) -> Code | None:
     """Simple or complex for all the reflection clauses together, with the evidence for complex."""
     for kind in COMPLEX_KINDS:
         features[_COMPLEX_FEATURE[kind]] = 0.0
@@ -614,13 +641,14 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozense
         pattern, key = lexicon.complex[kind], _COMPLEX_KEYS[kind]
         for start, end in spans:
             for match in _scan(pattern, norm, where, always, key, start, end):
-                keys = _keys(match.group(), lexicon.stopwords)
+                keys = _keys(match.group(), lexicon.stopwords, latin1=latin1)
                 # Repeating the client's own feeling word is still a simple reflection.
                 if keys and all(key in ctx_keys for key in keys):
                     continue
                 markers.append(match)
                 features[_COMPLEX_FEATURE[kind]] += 1
-    reflection_words = sum(len(_WORD.findall(norm, start, end)) for start, end in spans)
+    word = (_LATIN1 if latin1 else _ANY_TEXT).word
+    reflection_words = sum(len(word.findall(norm, start, end)) for start, end in spans)
     features["reflection_words"] = float(reflection_words)
     if not markers and reflection_words < COMPLEX_REFLECTION_WORDS:
         return Code.SIMPLE_REFLECTION
