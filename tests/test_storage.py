@@ -290,3 +290,43 @@ async def test_a_write_cancelled_while_its_transaction_begins_leaves_the_connect
         assert await store.scenario_uploader("ips-x") is None
     finally:
         await store.close()
+
+
+async def test_sqlite_forget_then_write_at_once(tmp_path: Path) -> None:
+    # /forget checkpoints the WAL; the next statement on the write connection may be a COMMIT (the
+    # sent-mark of its goodbye message), which an unread checkpoint row would make fail.
+    store = SqliteStore(tmp_path / "t.sqlite3")
+    await store.open()
+    try:
+        await started(store)
+        await store.forget_learner(Claim(2, 1), 1, [{"text": "Alle dine data er slettet"}])
+        await store.outbox_sent_many([item.id for item in await store.outbox(chat_id=1)])
+        assert await store.outbox() == []
+    finally:
+        await store.close()
+
+
+class _BusyReader:
+    """A read connection that finds the database busy, as in WAL recovery after a crash."""
+
+    def execute(self, *args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+
+async def test_sqlite_a_read_that_finds_the_database_busy_goes_through_aiosqlite(tmp_path: Path) -> None:
+    # Small reads run on the event loop's thread through a read-only connection that never waits
+    # (busy_timeout 0). Busy: the read goes through aiosqlite's thread, which waits out the lock
+    # without blocking the loop, and gives the same answer.
+    store = SqliteStore(tmp_path / "t.sqlite3")
+    await store.open()
+    try:
+        session_id = await started(store)
+        direct = (await store.arrival(1, 1), await store.outbox(), await store.turns(session_id))
+        reader, store._reader = store._reader, _BusyReader()  # type: ignore[assignment]
+        try:
+            assert (await store.arrival(1, 1), await store.outbox(), await store.turns(session_id)) == direct
+        finally:
+            store._reader = reader
+        assert direct[0][0] is True and direct[0][1] is not None
+    finally:
+        await store.close()
