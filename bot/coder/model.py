@@ -314,6 +314,11 @@ class CoderModel:
         self._codes = {name: tuple(Code(c) for c in classes) for name, classes in self.heads.items() if name != "macro"}
         self._behaviour_heads = [(behaviour, self._codes[behaviour], self._slices[behaviour])
                                  for behaviour in BEHAVIOURS]
+        # For `_predict`: the behaviour heads' codes one after the other, and for each (the index of its
+        # score, the number of its head).
+        self._behaviour_codes = tuple(code for _, codes, _ in self._behaviour_heads for code in codes)
+        self._behaviour_index = tuple((index, head) for head, (_, _, where) in enumerate(self._behaviour_heads)
+                                      for index in range(len(bias))[where])
         width = len(bias)
         largest = 0
         for name, row in zip(data["vocabulary"], data["rows"], strict=True):
@@ -332,7 +337,8 @@ class CoderModel:
         # The word families again, keyed by the word, the word pair and the stem: `predict` looks them
         # up without building "w:…", "b:… …" and "p:…" strings.
         self._word_rows: dict[str, int] = {}
-        self._pair_rows: dict[tuple[str, str], int] = {}
+        self._pair_rows: dict[str, dict[str, int]] = {}
+        """The first word of a pair → the second → the pair's row."""
         self._stem_rows: dict[str, int] = {}
         for name, row in zip(data["vocabulary"], data["rows"], strict=True):
             self._packed[name] = packed = int.from_bytes(pack(*[w + offset for w in row]), "little")
@@ -343,7 +349,7 @@ class CoderModel:
                 self._stem_rows[key] = packed
             elif family == "b:" and " " in key:
                 previous, _, token = key.partition(" ")
-                self._pair_rows[previous, token] = packed
+                self._pair_rows.setdefault(previous, {})[token] = packed
         self._rule_rows: dict[str, _RuleRows] = {}
         """Per language: rule feature → its rows and its tagged twin's (filled as features are met)."""
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
@@ -402,9 +408,18 @@ class CoderModel:
         primary = rule_primary or decide(analysis)[0]
         norm, text, tokens = _reply_text(analysis)
         found = list(filter(None, map(self._word_rows.get, set(tokens))))
-        pairs = set(zip(["<s>", *tokens], tokens, strict=False))  # as in `_pairs`
-        pairs.add((tokens[-1] if tokens else "<s>", "</s>"))
-        found.extend(filter(None, map(self._pair_rows.get, pairs)))
+        # The pairs of `_pairs` that carry weights, each once.
+        after = self._pair_rows.get
+        pairs: dict[tuple[str, str], int] = {}
+        previous = "<s>"
+        for token in [*tokens, "</s>"]:
+            following = after(previous)
+            if following is not None:
+                row = following.get(token)
+                if row is not None:
+                    pairs[previous, token] = row
+            previous = token
+        found.extend(pairs.values())
         found.extend(filter(None, map(self._stem_rows.get, {token[:_STEM] for token in tokens if len(token) > _STEM})))
         # The other features as `_form_features` names them; the rule features each with its
         # language-tagged twin, their rows looked up together (no "da|…" strings built).
@@ -434,9 +449,17 @@ class CoderModel:
         exp = math.exp
         exps = [exp(score - top) for score in scores]
         macro = dict(zip(self.heads["macro"], _normalised(exps, scores, slices["macro"], 1.0), strict=True))
-        probabilities: dict[Code, float] = {}
-        for behaviour, codes, where in self._behaviour_heads:
-            probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
+        heads = self._behaviour_heads
+        totals = [sum(exps[where]) for _, _, where in heads]
+        if min(totals) >= 1e-250:
+            # Every behaviour head's `_normalised` at once: the same sums, factors and products.
+            scale = [macro[behaviour] / total for (behaviour, _, _), total in zip(heads, totals, strict=True)]
+            values = [exps[index] * scale[head] for index, head in self._behaviour_index]
+            probabilities = dict(zip(self._behaviour_codes, values, strict=True))
+        else:  # a head underflows: each head on its own
+            probabilities = {}
+            for behaviour, codes, where in heads:
+                probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
         mix = self.flat_weight.get(lang, 0.0)
         if mix > 0 and "flat" in slices:
             keep = 1 - mix

@@ -82,8 +82,6 @@ _TABLE.update({ord("？"): "?", ord("！"): "!", ord("¿"): " ", ord("¡"): " ",
 _CHANGED = re.compile("[" + "".join(re.escape(chr(code)) for code, char in sorted(_TABLE.items())
                                     if char != chr(code)) + "]")
 
-_BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
-
 
 class _Regexes(NamedTuple):
     """The regexes that read a reply character by character: as written, for any text, or their Latin-1
@@ -93,12 +91,25 @@ class _Regexes(NamedTuple):
     has_word: re.Pattern[str]
     digit: re.Pattern[str]
     leading_noise: re.Pattern[str]
+    boundary: re.Pattern[str]
+    """Where one clause ends and the next begins."""
 
 
-_SOURCES = (r"[^\W_]+(?:'[^\W_]+)?", r"[^\W_]", r"\d", r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
+def _led_by_each(first: str, rest: str) -> list[str]:
+    """The alternatives `first` + `rest` for each Latin-1 character that the class `first` takes."""
+    return [re.escape(char) + rest for char in map(chr, range(0x100)) if re.fullmatch(first, char)]
+
+
+_SOURCES = (r"[^\W_]+(?:'[^\W_]+)?", r"[^\W_]", r"\d", r"(?:[^\w\[]+|\[[^\]]{0,40}\])+",
+            r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
 """Of `_Regexes`, in its order."""
 _ANY_TEXT = _Regexes(*map(re.compile, _SOURCES))
-_LATIN1 = _Regexes(*map(latin1_twin, _SOURCES))
+# The boundary's Latin-1 twin has every alternative led by one character, in the same order ("[;\n]" before
+# "\n-+\s"): the same matches, but the regex engine can skip to the characters that start one, where it
+# tries all the alternatives at every position of the reply.
+_LED_BOUNDARY = "|".join([*_led_by_each(r"[.!?…]", r"[.!?…]*"), *_led_by_each(r"[;\n]", ""), r":\s",
+                          *_led_by_each(r"\s", r"-+\s"), "--+"])
+_LATIN1 = _Regexes(*map(latin1_twin, (*_SOURCES[:-1], _LED_BOUNDARY)))
 _WORD = _ANY_TEXT.word
 
 
@@ -184,10 +195,11 @@ def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tupl
 
     `rx`: `_regexes(norm)`, when the caller has them.
     """
-    has_word = (rx or _regexes(norm)).has_word
+    rx = rx or _regexes(norm)
+    has_word = rx.has_word
     raw: list[tuple[int, int, bool]] = []
     position = 0
-    for boundary in _BOUNDARY.finditer(norm):
+    for boundary in rx.boundary.finditer(norm):
         raw.append((position, boundary.start(), "?" in boundary.group()))
         position = boundary.end()
     raw.append((position, len(norm), False))
