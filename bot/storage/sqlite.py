@@ -6,9 +6,10 @@ writes one at a time anyway; the lock is held for milliseconds, so chats do not 
 in any way that matters). `secure_delete` is on, so /forget overwrites what it deletes, and the WAL
 is checkpointed afterwards.
 
-The writes of a practice turn (`claim`, `record_turn`, `outbox_sent_many`) run as ONE function on
-aiosqlite's thread (`_write`): BEGIN … COMMIT in a single hop instead of one thread round trip per
-statement, which was most of the store's CPU per turn under `mi-trainer bench`. The small reads of
+The writes of a practice turn (`claim`, `record_turn`) run as ONE function on aiosqlite's thread
+(`_write`): BEGIN … COMMIT in a single hop instead of one thread round trip per statement, which
+was most of the store's CPU per turn under `mi-trainer bench`. Delivered messages leave the outbox
+with the next such write (`outbox_sent_many`), not in a transaction of their own. The small reads of
 a turn ("handled before?" with the learner, the outbox) go the other way: straight to a second,
 read-only connection on the event loop's thread (`_small_read`), as WAL readers never wait.
 """
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -48,7 +50,10 @@ from bot.storage.base import (
 from bot.storage.migrations import MIGRATIONS, Migration
 
 BUSY_TIMEOUT_MS = 5000
+DELIVERED_DELETE_SECONDS = 0.05
+"""Longest the outbox rows of delivered messages wait for another write to be deleted with."""
 T = TypeVar("T")
+_LOG = logging.getLogger(__name__)
 
 _CLAIM_SQL = (
     "INSERT INTO processed_updates (update_id, chat_id, kind, processed_at) VALUES (?, ?, ?, ?) "
@@ -69,6 +74,10 @@ class SqliteStore:
         self._db: aiosqlite.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._delivered: set[int] = set()
+        """Outbox ids delivered but not yet deleted (see `outbox_sent_many`)."""
+        self._delete_delivered: asyncio.TimerHandle | None = None
+        self._deleting: set[asyncio.Task[None]] = set()
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -105,6 +114,14 @@ class SqliteStore:
         self._reader = _reader(self.path)
 
     async def close(self) -> None:
+        if self._delete_delivered is not None:
+            self._delete_delivered.cancel()
+            self._delete_delivered = None
+        for task in list(self._deleting):
+            task.cancel()  # the write below does what they would have done
+        if self._delivered and self._db is not None:
+            with contextlib.suppress(StorageError):  # kept: they go out again at the next start
+                await self._write(_nothing, durable=False)
         try:
             if self._reader is not None:
                 reader, self._reader = self._reader, None
@@ -209,10 +226,13 @@ class SqliteStore:
         the process, and only a power loss can undo it (see `outbox_sent_many`)."""
         async with self._lock:
             db = self._conn()
+            delivered = tuple(self._delivered)  # their rows are deleted in this transaction too
             # aiosqlite has no public "run this function on the connection's thread"; `_execute` is
             # what its own execute() uses. Functions queued there run in order, so a cancelled caller
             # cannot let another transaction interleave with one still running.
-            done = await db._execute(_in_transaction, db._conn, work, durable)  # type: ignore[no-untyped-call]
+            done = await db._execute(  # type: ignore[no-untyped-call]
+                _in_transaction, db._conn, work, durable, delivered)
+            self._delivered.difference_update(delivered)  # only once committed: else the next write
             return cast(T, done)
 
     @staticmethod
@@ -322,7 +342,9 @@ class SqliteStore:
                 for row in conn.execute(sql, args).fetchall()
             ]
 
-        return await self._small_read(read)
+        items = await self._small_read(read)
+        delivered = self._delivered
+        return [item for item in items if item.id not in delivered] if delivered else items
 
     # ---------------------------------------------------------------- writes
 
@@ -330,16 +352,28 @@ class SqliteStore:
         await self.outbox_sent_many((item_id,))
 
     async def outbox_sent_many(self, item_ids: Sequence[int]) -> None:
-        ids = [(int(item_id),) for item_id in item_ids]
-        if not ids:
-            return
+        """Gone from `outbox` at once; their rows are deleted by the next write (under load, the next
+        turn's), or by a write of their own within DELIVERED_DELETE_SECONDS: a transaction and a
+        thread round trip less per turn. A crash or kill before that makes them go out again at
+        the next start (a duplicate, never a loss), as a power cut could before: that write is
+        not fsync'd either (durable=False), and a turn's own commit always is."""
+        self._delivered.update(int(item_id) for item_id in item_ids)
+        if self._delivered and self._delete_delivered is None:
+            self._delete_delivered = asyncio.get_running_loop().call_later(
+                DELIVERED_DELETE_SECONDS, self._delete_delivered_now)
 
-        def sent(conn: sqlite3.Connection) -> None:
-            conn.executemany("DELETE FROM outbox WHERE id = ?", ids)
+    def _delete_delivered_now(self) -> None:
+        self._delete_delivered = None
+        if self._delivered and self._db is not None:
+            task = asyncio.get_running_loop().create_task(self._write_delivered())
+            self._deleting.add(task)
+            task.add_done_callback(self._deleting.discard)
 
-        # Not fsync'd (durable=False): losing this mark to a power cut only makes the messages go out
-        # again at the next start (a duplicate), never loses a turn, whose own commit was fsync'd.
-        await self._write(sent, durable=False)
+    async def _write_delivered(self) -> None:
+        try:
+            await self._write(_nothing, durable=False)
+        except StorageError as error:  # they stay hidden and go with the next write that works
+            _LOG.warning("could not delete delivered messages from the outbox yet: %s", error)
 
     async def claim(self, claim: Claim, outbox: Sequence[Mapping[str, Any]] = ()) -> bool:
         rows = _outbox_rows(claim, outbox)
@@ -583,8 +617,14 @@ class SqliteStore:
             )
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
-    """BEGIN IMMEDIATE, `work`, COMMIT (ROLLBACK on any error), on the connection's own thread."""
+def _nothing(conn: sqlite3.Connection) -> None:
+    """A write of nothing but the delivered messages' deletes (see `outbox_sent_many`)."""
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], durable: bool,
+                    delivered: Sequence[int] = ()) -> T:
+    """BEGIN IMMEDIATE, the delivered messages' deletes, `work`, COMMIT (ROLLBACK on any error), on
+    the connection's own thread."""
     if not durable:
         conn.execute("PRAGMA synchronous = NORMAL")
     try:
@@ -593,6 +633,8 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
         except sqlite3.OperationalError as error:
             raise StorageError(f"database busy or unavailable: {error}") from error
         try:
+            if delivered:
+                conn.executemany("DELETE FROM outbox WHERE id = ?", [(item_id,) for item_id in delivered])
             result = work(conn)
             conn.execute("COMMIT")
         except BaseException as error:
