@@ -58,6 +58,8 @@ class Coder:
         if self.model is None:
             return primary, codes
         chosen = self.model.predict(analysis, context, primary).code
+        if chosen is codes[0]:  # the rules' choice (the codes are all different)
+            return chosen, codes
         return chosen, (chosen, *(code for code in codes if code is not chosen))
 
     def code(self, text: str, context: str = "", lang: str | None = None) -> CodedReply:

@@ -162,7 +162,7 @@ def _reply_form_features(lang: str, text: str, tokens: list[str], context: str) 
     echoed = sum(map(ctx_stems.__contains__, content))
     feats = ["L:" + lang, _QUESTION_MARKS_FEATURE[min(3, text.count("?"))],
              "qend" if text.rstrip().endswith("?") else "noqend", *ctx_flags,
-             _ECHO_FEATURE[_bin("", echoed)], _NOVEL_FEATURE[_bin("", len(content) - echoed)]]
+             _ECHO_FEATURE[min(echoed, 255)], _NOVEL_FEATURE[min(len(content) - echoed, 255)]]
     if content:
         feats.append(_ECHO_SHARE_FEATURE[min(4, int(4 * echoed / len(content)))])
     return feats
@@ -210,9 +210,9 @@ _LAST_ACT_FEATURE = {code: f"ra:last={code.value}" for code in Code}
 _FIRST_ACT_FEATURE = {code: f"ra:first={code.value}" for code in Code}
 _ACT_FEATURE = {code: f"ra:{code.value}" for code in Code}
 _QUESTION_MARKS_FEATURE = tuple(f"nq={count}" for count in range(4))
-_ECHO_FEATURE = tuple(f"x:echo={value}" for value in range(9))
-"""By `_bin` of the count (0 to 8)."""
-_NOVEL_FEATURE = tuple(f"x:novel={value}" for value in range(9))
+_ECHO_FEATURE = tuple(f"x:echo={_bin('', count)}" for count in range(256))
+"""By the count (from 255 on, the same bin)."""
+_NOVEL_FEATURE = tuple(f"x:novel={_bin('', count)}" for count in range(256))
 _ECHO_SHARE_FEATURE = tuple(f"x:echo_share={value}" for value in range(5))
 _NUMERIC: dict[tuple[str, float], str] = {}
 """(feature name, value) → its binned feature, remembered: values repeat (counts, a few ratios)."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.coded_reply import Evidence
-from bot.coder.lexicon import COMPLEX_KINDS, Lexicon, is_latin1, latin1_twin
+from bot.coder.lexicon import COMPLEX_KINDS, Candidates, Lexicon, is_latin1, latin1_twin, lowered
 from state_machines.codes import REFLECTIONS, Code
 
 MAX_TEXT_CHARS = 2000
@@ -276,6 +276,15 @@ def _scan(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | 
     return matches
 
 
+def _scan_reply(pattern: re.Pattern[str], text: str, where: Candidates | None, always: frozenset[str],
+                key: str) -> list[re.Match[str]]:
+    """`_scan` of a list read along the whole reply (`WHOLE_REPLY`): nothing to try when the list has no
+    candidate word (most replies hold no phrase at all)."""
+    if where is not None and key not in where and key not in always:
+        return []  # (what `where[key]` would give)
+    return _scan(pattern, text, where, always, key)
+
+
 def _first(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | None, always: frozenset[str],
            key: str, start: int, end: int) -> re.Match[str] | None:
     """`pattern.search(text, start, end)`, trying the phrase list `key` only where it can start (see `_scan`)."""
@@ -357,38 +366,58 @@ def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
     return view
 
 
+_LOWERED: dict[int, tuple[Lexicon, Lexicon]] = {}
+"""id(lexicon) → (the lexicon, `lowered(lexicon)`), made once per lexicon."""
+
+
+def _lowered(lexicon: Lexicon) -> Lexicon:
+    """`lowered(lexicon)`, remembered."""
+    known = _LOWERED.get(id(lexicon))
+    if known is not None and known[0] is lexicon:
+        return known[1]
+    if len(_LOWERED) >= 64:
+        _LOWERED.clear()
+    twin = lowered(lexicon)
+    _LOWERED[id(lexicon)] = (lexicon, twin)
+    return twin
+
+
 class _Reader:
     """Reads one reply clause by clause; `read()` returns the Analysis."""
 
     def __init__(self, text: str, context: str, lexicon: Lexicon) -> None:
-        self.lex = lexicon
         self.original = text[:MAX_TEXT_CHARS]
         self.norm = normalise(self.original)
         self.context = context
         self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent = _read_context(context, lexicon)
+        self.latin1 = is_latin1(self.norm)
+        self.rx = _LATIN1 if self.latin1 else _ANY_TEXT
+        # `text`: what the rules read. A Latin-1 reply is read lower-cased (the same offsets, words and
+        # case folds), with the lexicon's patterns for that (`lowered`): the same matches, most found
+        # case-sensitively, which is faster.
+        self.text, self.lex = (self.norm.lower(), _lowered(lexicon)) if self.latin1 else (self.norm, lexicon)
+        lexicon = self.lex
         # Every phrase list runs once over the whole reply (at the words it can start at, see
         # `PhraseStarts`); clauses pick their matches by position.
-        norm = self.norm
-        self.latin1 = is_latin1(norm)
-        self.rx = _LATIN1 if self.latin1 else _ANY_TEXT
+        norm = self.text
         self.where = where = lexicon.starts.positions(norm, self.latin1)
         always = lexicon.starts.always
         # (Most replies hold no phrase at all: a list with no candidate word is not even tried.)
         keys = _CODE_KEYS
-        self.found = {code: _scan(pattern, norm, where, always, keys[code])
-                      if where is None or keys[code] in where or keys[code] in always else []
+        self.found = {code: _scan_reply(pattern, norm, where, always, keys[code])
                       for code, pattern in lexicon.codes.items()}
-        self.advice = _scan(lexicon.advice, norm, where, always, "codes.advice")
-        self.warnings = _scan(lexicon.warnings, norm, where, always, "warnings")
-        permission = [match for match in _scan(lexicon.permission, norm, where, always, "permission_markers")
+        self.advice = _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
+        self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
+        permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
                       if not self._pushed_after(match.end())]
         self.permission = permission[0] if permission else None
         # Advice counts as given with permission when the client agreed to hear it, or the reply
         # leaves the choice with the client.
         # Autonomy or permission talk followed by "men" and advice is a push, not permission ("det er dit valg,
         # men du burde …").
-        self.permitted = self.consent or self.permission is not None or any(
-            not self._pushed_after(match.end()) for match in self.found[Code.EMPHASIZE_AUTONOMY])
+        autonomy = self.found[Code.EMPHASIZE_AUTONOMY]
+        self.permitted = self.consent or self.permission is not None or (bool(autonomy) and any(
+            not self._pushed_after(match.end()) for match in autonomy))
         self.quiet = not (self.advice or self.warnings or any(self.found.values()))
         """No phrase anywhere in the reply (most replies): `_phrases` has only commands to look for."""
         self.build = _Builder(self.original)
@@ -400,13 +429,13 @@ class _Reader:
         """True when "but" (men / but) comes after `position` and advice after that."""
         if not self.advice:
             return False
-        but = self.lex.contrast.search(self.norm, position)
+        but = self.lex.contrast.search(self.text, position)
         return but is not None and any(match.start() >= but.end() for match in self.advice)
 
     def read(self) -> Analysis:
-        for start, end, question in _spans(self.norm, self.lex, self.rx):
+        for start, end, question in _spans(self.text, self.lex, self.rx):
             self._clause(start, end, question)
-        code = _reflection_code(self.norm, self.reflections, self.ctx_keys, self.lex, self.build, self.features,
+        code = _reflection_code(self.text, self.reflections, self.ctx_keys, self.lex, self.build, self.features,
                                 self.where, self.latin1)
         clauses = self.clauses
         if code is Code.COMPLEX_REFLECTION:
@@ -420,8 +449,8 @@ class _Reader:
                         self.ctx_norm)
 
     def _clause(self, start: int, end: int, question: bool) -> None:
-        words = len(self.rx.word.findall(self.norm, start, end))
-        if self.lex.backchannel_only.fullmatch(self.norm, start, end):
+        words = len(self.rx.word.findall(self.text, start, end))
+        if self.lex.backchannel_only.fullmatch(self.text, start, end):
             self.build.add(Code.OTHER, start, end)
             self.clauses.append(Clause(start, end, question, words, Code.OTHER))
             self.features["backchannel_clauses"] += 1
@@ -448,7 +477,7 @@ class _Reader:
 
     def _form(self, start: int, end: int, question: bool) -> _Form | None:
         """The clause's starts and question form; None for a clause that is only a tag question."""
-        lex, norm = self.lex, self.norm
+        lex, norm = self.lex, self.text
         lead = self.rx.leading_noise.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
         after_noise = lead.end() if lead else start
         prefix = lex.backchannel_prefix.match(norm, after_noise, end)
@@ -494,7 +523,7 @@ class _Reader:
 
     def _phrases(self, start: int, form: _Form) -> dict[Code, list[re.Match[str]]]:
         """The lexicon phrases of each code in the clause, after the rules that drop or move them."""
-        norm, end = self.norm, form.end
+        norm, end = self.text, form.end
         if self.quiet:
             return self._command_only(form)
         open_at = form.open_match.start() if form.open_match else -1
@@ -547,7 +576,7 @@ class _Reader:
         advice: list[re.Match[str]] = []
         if form.open_match is None:
             imperatives = self.lex.imperatives
-            command = imperatives.match(self.norm, form.body, form.end) or imperatives.match(self.norm, form.rest,
+            command = imperatives.match(self.text, form.body, form.end) or imperatives.match(self.text, form.rest,
                                                                                               form.end)
             if command is not None:
                 advice.append(command)
@@ -570,7 +599,7 @@ class _Reader:
 
     def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]]) -> Code:
         """The act of a clause with no phrase and no question form: reflection, information or other."""
-        norm, end, lex = self.norm, form.end, self.lex
+        norm, end, lex = self.text, form.end, self.lex
         keys = _keys(norm[start:end], lex.stopwords, latin1=self.latin1)
         overlap = len(self.ctx_keys.intersection(keys))
         about_client = not lex.second_person.isdisjoint(form.tokens) and not (
@@ -606,7 +635,7 @@ class _Reader:
         return Code.OTHER
 
     def _reply_features(self, clauses: list[Clause]) -> None:
-        lex, norm = self.lex, self.norm
+        lex, norm = self.lex, self.text
         tokens = (_LATIN1 if self.latin1 and "µ" not in norm else _ANY_TEXT).word.findall(norm.casefold())
         stopwords = lex.stopwords
         reply_keys = {word[:5] for word in tokens if len(word) >= 2 and word not in stopwords}
@@ -681,6 +710,8 @@ def decide(analysis: Analysis) -> tuple[Code, tuple[Code, ...]]:
     """The primary code and all codes (primary first); the rule is in this module's docstring."""
     present = list(analysis.hits) or [Code.OTHER]
     primary = _primary(analysis, present)
+    if present[0] is primary:  # (the codes are all different)
+        return primary, tuple(present)
     return primary, (primary, *(code for code in present if code is not primary))
 
 
