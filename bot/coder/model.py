@@ -410,7 +410,8 @@ class CoderModel:
         # pair or stem counts once however often it occurs, as in the feature set.
         primary = rule_primary or decide(analysis)[0]
         norm, text, tokens = _reply_text(analysis)
-        found = list(filter(None, map(self._word_rows.get, set(tokens))))
+        distinct = set(tokens)
+        found = list(filter(None, map(self._word_rows.get, distinct)))
         # The pairs of `_pairs` that carry weights, each once.
         after = self._pair_rows.get
         pairs: dict[tuple[str, str], int] = {}
@@ -423,7 +424,8 @@ class CoderModel:
                     pairs[previous, token] = row
             previous = token
         found.extend(pairs.values())
-        found.extend(filter(None, map(self._stem_rows.get, {token[:_STEM] for token in tokens if len(token) > _STEM})))
+        stems = {token[:_STEM] for token in distinct if len(token) > _STEM}
+        found.extend(filter(None, map(self._stem_rows.get, stems)))
         # The other features as `_form_features` names them; the rule features each with its
         # language-tagged twin, their rows looked up together (no "da|…" strings built).
         lang = analysis.lang
