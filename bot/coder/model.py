@@ -340,8 +340,8 @@ class CoderModel:
         # The word families again, keyed by the word, the word pair and the stem: `predict` looks them
         # up without building "w:…", "b:… …" and "p:…" strings.
         self._word_rows: dict[str, int] = {}
-        self._pair_rows: dict[str, dict[str, int]] = {}
-        """The first word of a pair → the second → the pair's row."""
+        self._pair_rows: dict[str, int] = {}
+        """A pair's two words, with a space between them → the pair's row."""
         self._stem_rows: dict[str, int] = {}
         for name, row in zip(data["vocabulary"], data["rows"], strict=True):
             self._packed[name] = packed = int.from_bytes(pack(*[w + offset for w in row]), "little")
@@ -351,8 +351,7 @@ class CoderModel:
             elif family == "p:":
                 self._stem_rows[key] = packed
             elif family == "b:" and " " in key:
-                previous, _, token = key.partition(" ")
-                self._pair_rows.setdefault(previous, {})[token] = packed
+                self._pair_rows[key] = packed
         self._rule_rows: dict[str, _RuleRows] = {}
         """Per language: rule feature → its rows and its tagged twin's (filled as features are met)."""
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
@@ -412,18 +411,9 @@ class CoderModel:
         norm, text, tokens = _reply_text(analysis)
         distinct = set(tokens)
         found = list(filter(None, map(self._word_rows.get, distinct)))
-        # The pairs of `_pairs` that carry weights, each once.
-        after = self._pair_rows.get
-        pairs: dict[tuple[str, str], int] = {}
-        previous = "<s>"
-        for token in [*tokens, "</s>"]:
-            following = after(previous)
-            if following is not None:
-                row = following.get(token)
-                if row is not None:
-                    pairs[previous, token] = row
-            previous = token
-        found.extend(pairs.values())
+        # The pairs of `_pairs`, each once (tokens hold no space: "a b" is the pair ("a", "b") only).
+        pairs = set(map(" ".join, zip(["<s>", *tokens], [*tokens, "</s>"], strict=True)))
+        found.extend(filter(None, map(self._pair_rows.get, pairs)))
         stems = {token[:_STEM] for token in distinct if len(token) > _STEM}
         found.extend(filter(None, map(self._stem_rows.get, stems)))
         # The other features as `_form_features` names them; the rule features each with its

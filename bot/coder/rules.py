@@ -404,7 +404,8 @@ class _Reader:
         always = lexicon.starts.always
         # (Most replies hold no phrase at all: a list with no candidate word is not even tried.)
         keys = _CODE_KEYS
-        self.found = {code: _scan_reply(pattern, norm, where, always, keys[code])
+        self.found = {code: _scan(pattern, norm, where, always, keys[code])
+                      if where is None or keys[code] in where or keys[code] in always else []
                       for code, pattern in lexicon.codes.items()}
         self.advice = _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
         self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
