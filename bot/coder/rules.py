@@ -450,13 +450,14 @@ class _Reader:
                         self.ctx_norm)
 
     def _clause(self, start: int, end: int, question: bool) -> None:
-        words = len(self.rx.word.findall(self.text, start, end))
+        folded = _folded_words(self.text[start:end], self.latin1)  # (read again below only for a shorter stretch)
+        words = len(folded)
         if self.lex.backchannel_only.fullmatch(self.text, start, end):
             self.build.add(Code.OTHER, start, end)
             self.clauses.append(Clause(start, end, question, words, Code.OTHER))
             self.features["backchannel_clauses"] += 1
             return
-        form = self._form(start, end, question)
+        form = self._form(start, end, question, folded)
         if form is None:
             return  # a bare "ikke?" / "right?" checks the clause before it: no act of its own
         here = self._phrases(start, form)
@@ -473,12 +474,16 @@ class _Reader:
                 self.build.add(Code.CLOSED_QUESTION, form.closed_match.start(), form.closed_match.end())
                 act = Code.CLOSED_QUESTION
         if act is None:
-            act = self._statement(start, form, words, here)
+            act = self._statement(start, form, words, here, folded if form.end == end else None)
         self.clauses.append(Clause(start, form.end, form.question, words, act))
 
-    def _form(self, start: int, end: int, question: bool) -> _Form | None:
-        """The clause's starts and question form; None for a clause that is only a tag question."""
+    def _form(self, start: int, end: int, question: bool, folded: list[str]) -> _Form | None:
+        """The clause's starts and question form; None for a clause that is only a tag question.
+
+        `folded`: the clause's words, case-folded.
+        """
         lex, norm = self.lex, self.text
+        clause_end = end
         lead = self.rx.leading_noise.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
         after_noise = lead.end() if lead else start
         prefix = lex.backchannel_prefix.match(norm, after_noise, end)
@@ -498,7 +503,7 @@ class _Reader:
                 # A shorter clause: the starts are read again up to its new end.
                 open_at = lex.open_start.match(norm, rest, end)
                 closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
-        tokens = _folded_words(norm[rest:end], self.latin1)
+        tokens = folded if rest == start and end == clause_end else _folded_words(norm[rest:end], self.latin1)
         # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
         personal = not lex.second_person.isdisjoint(tokens[:PERSONAL_WINDOW]) and not (
             tokens and tokens[0] in lex.first_person)
@@ -598,10 +603,14 @@ class _Reader:
                 self.build.add(code, match.start(), match.end())
         return specific[0] if specific else None
 
-    def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]]) -> Code:
-        """The act of a clause with no phrase and no question form: reflection, information or other."""
+    def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]],
+                   folded: list[str] | None) -> Code:
+        """The act of a clause with no phrase and no question form: reflection, information or other.
+
+        `folded`: the case-folded words from `start` to `form.end`, when the caller has them.
+        """
         norm, end, lex = self.text, form.end, self.lex
-        keys = _keys(norm[start:end], lex.stopwords, latin1=self.latin1)
+        keys = _keys(norm[start:end], lex.stopwords, folded, self.latin1)
         overlap = len(self.ctx_keys.intersection(keys))
         about_client = not lex.second_person.isdisjoint(form.tokens) and not (
             form.tokens and form.tokens[0] in lex.first_person)
