@@ -423,7 +423,8 @@ class _Reader:
         """No phrase anywhere in the reply (most replies): `_phrases` has only commands to look for."""
         self.build = _Builder(self.original)
         self.clauses: list[Clause] = []
-        self.reflections: list[tuple[int, int]] = []
+        self.reflections: list[tuple[int, int, int]] = []
+        """(start, end, words) of each reflection clause."""
         self.features: dict[str, float] = dict.fromkeys(_CLAUSE_FEATURES, 0.0)
 
     def _pushed_after(self, position: int) -> bool:
@@ -610,7 +611,9 @@ class _Reader:
         `folded`: the case-folded words from `start` to `form.end`, when the caller has them.
         """
         norm, end, lex = self.text, form.end, self.lex
-        keys = _keys(norm[start:end], lex.stopwords, folded, self.latin1)
+        if folded is None:
+            folded = _folded_words(norm[start:end], self.latin1)
+        keys = _keys(norm[start:end], lex.stopwords, folded)
         overlap = len(self.ctx_keys.intersection(keys))
         about_client = not lex.second_person.isdisjoint(form.tokens) and not (
             form.tokens and form.tokens[0] in lex.first_person)
@@ -624,7 +627,7 @@ class _Reader:
         )
         if reflective:
             self.features["reflection_start"] += form.starter is not None
-            self.reflections.append((start, end))
+            self.reflections.append((start, end, len(folded)))
             evidence = form.starter if form.starter is not None else None
             self.build.add(Code.SIMPLE_REFLECTION, *((evidence.start(), evidence.end()) if evidence else (start, end)))
             return Code.SIMPLE_REFLECTION  # simple or complex: decided for the whole reply in read()
@@ -677,10 +680,13 @@ _COMPLEX_KEYS = {kind: f"complex.{kind}" for kind in COMPLEX_KINDS}
 _COMPLEX_FEATURE = {kind: f"complex_{kind}" for kind in COMPLEX_KINDS}
 
 
-def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozenset[str], lexicon: Lexicon,
+def _reflection_code(norm: str, spans: list[tuple[int, int, int]], ctx_keys: frozenset[str], lexicon: Lexicon,
                      build: _Builder, features: dict[str, float],
                      where: Mapping[str, list[int]] | None, latin1: bool) -> Code | None:
-    """Simple or complex for all the reflection clauses together, with the evidence for complex."""
+    """Simple or complex for all the reflection clauses together, with the evidence for complex.
+
+    `spans`: (start, end, words) of the reflection clauses.
+    """
     for kind in COMPLEX_KINDS:
         features[_COMPLEX_FEATURE[kind]] = 0.0
     features["reflection_words"] = 0.0
@@ -690,7 +696,7 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozense
     always = lexicon.starts.always
     for kind in COMPLEX_KINDS:
         pattern, key = lexicon.complex[kind], _COMPLEX_KEYS[kind]
-        for start, end in spans:
+        for start, end, _ in spans:
             for match in _scan(pattern, norm, where, always, key, start, end):
                 keys = _keys(match.group(), lexicon.stopwords, latin1=latin1)
                 # Repeating the client's own feeling word is still a simple reflection.
@@ -698,8 +704,7 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozense
                     continue
                 markers.append(match)
                 features[_COMPLEX_FEATURE[kind]] += 1
-    word = (_LATIN1 if latin1 else _ANY_TEXT).word
-    reflection_words = sum(len(word.findall(norm, start, end)) for start, end in spans)
+    reflection_words = sum(words for _, _, words in spans)
     features["reflection_words"] = float(reflection_words)
     if not markers and reflection_words < COMPLEX_REFLECTION_WORDS:
         return Code.SIMPLE_REFLECTION
