@@ -103,6 +103,8 @@ class Summary:
 
     scenario: str
     lang: str
+    client: str
+    """The client's name, as the text shows it."""
     turns: int
     counts: Mapping[Code, int]
     """MITI behaviour counts, every one of the 13 codes (0 when absent)."""
@@ -130,7 +132,12 @@ class Summary:
     """The final state's outcome, or None while the conversation is still going."""
     tips: tuple[str, ...]
     """Tip ids (`coach.tips.<id>`), one or two, most important first."""
-    text: str
+
+    @property
+    def text(self) -> str:
+        """The summary for the learner, in `lang`. Rendered when asked for, not with the numbers:
+        the bot stores the numbers after every turn but shows the text only now and then."""
+        return _render(Messages(self.lang), self)
 
     @property
     def questions(self) -> int:
@@ -148,8 +155,9 @@ class Summary:
     def rulers_change(self) -> Mapping[str, int]:
         return MappingProxyType({name: self.rulers_end[name] - self.rulers_start[name] for name in self.rulers_start})
 
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON data (ratios as floats, None when undefined)."""
+    def to_json(self, *, text: bool = True) -> dict[str, Any]:
+        """Plain JSON data (ratios as floats, None when undefined); `text=False` leaves the rendered
+        text out (`from_json` renders it again from the numbers)."""
 
         def number(value: Fraction | None) -> float | None:
             return None if value is None else float(value)
@@ -157,9 +165,10 @@ class Summary:
         def rating(value: Rating | None) -> str | None:
             return None if value is None else value.value
 
-        return {
+        data = {
             "scenario": self.scenario,
             "lang": self.lang,
+            "client": self.client,
             "turns": self.turns,
             "counts": {code.value: self.counts[code] for code in ALL_CODES},
             "questions": self.questions,
@@ -192,8 +201,24 @@ class Summary:
             "outcome": self.outcome.value if self.outcome else None,
             "ended": self.ended,
             "tips": list(self.tips),
-            "text": self.text,
         }
+        if text:
+            data["text"] = self.text
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Summary:
+        """The summary `to_json` wrote. Ratios, ratings and tips are worked out again from the counts
+        (exact fractions, not the stored floats), so the text is the one first shown."""
+        rulers = data["rulers"]
+        return _summary(
+            str(data["scenario"]), str(data["lang"]), str(data.get("client", "")), int(data["turns"]),
+            {code: int(data["counts"].get(code.value, 0)) for code in ALL_CODES},
+            {talk: int(data["talk"].get(talk.value, 0)) for talk in Talk},
+            {name: int(rulers[name]["start"]) for name in rulers},
+            {name: int(rulers[name]["end"]) for name in rulers},
+            Outcome(data["outcome"]) if data.get("outcome") else None,
+        )
 
 
 # ---------------------------------------------------------------- the coach
@@ -339,41 +364,44 @@ class Coach:
             last = history[-1][1].variables
             end = {name: int(last.get(name, start[name])) for name in RULERS}
         outcome = history[-1][1].outcome if history else None
+        return _summary(scenario.id, scenario.language, scenario.client.name, len(history), counts, talk, start, end,
+                        outcome)
 
-        oq, cq = counts[Code.OPEN_QUESTION], counts[Code.CLOSED_QUESTION]
-        sr, cr = counts[Code.SIMPLE_REFLECTION], counts[Code.COMPLEX_REFLECTION]
-        rq = _ratio(sr + cr, oq + cq)
-        pct_cr = _ratio(cr, sr + cr, 100)
-        pct_open = _ratio(oq, oq + cq, 100)
-        adherent = sum(counts[code] for code in MI_ADHERENT)
-        non_adherent = sum(counts[code] for code in MI_NON_ADHERENT)
-        summary = Summary(
-            scenario=scenario.id,
-            lang=scenario.language,
-            turns=len(history),
-            counts=MappingProxyType(counts),
-            open_questions=oq,
-            closed_questions=cq,
-            simple_reflections=sr,
-            complex_reflections=cr,
-            reflection_to_question=rq,
-            percent_complex_reflections=pct_cr,
-            percent_open_questions=pct_open,
-            rq_rating=_rate(rq, RQ_FAIR, RQ_GOOD),
-            cr_rating=_rate(pct_cr, CR_FAIR, CR_GOOD),
-            open_rating=_rate(pct_open, OPEN_FAIR, OPEN_GOOD),
-            mi_adherent=adherent,
-            mi_non_adherent=non_adherent,
-            with_permission=sum(counts[code] for code in WITH_PERMISSION),
-            talk=MappingProxyType(talk),
-            rulers_start=MappingProxyType(start),
-            rulers_end=MappingProxyType(end),
-            outcome=outcome,
-            tips=(),
-            text="",
-        )
-        tips = _tips(summary)
-        return replace(summary, tips=tips, text=_render(Messages(scenario.language), scenario, summary, tips))
+
+def _summary(scenario: str, lang: str, client: str, turns: int, counts: dict[Code, int], talk: dict[Talk, int],
+             start: dict[str, int], end: dict[str, int], outcome: Outcome | None) -> Summary:
+    """The summary from its counts: ratios, ratings and the tips follow from them."""
+    oq, cq = counts[Code.OPEN_QUESTION], counts[Code.CLOSED_QUESTION]
+    sr, cr = counts[Code.SIMPLE_REFLECTION], counts[Code.COMPLEX_REFLECTION]
+    rq = _ratio(sr + cr, oq + cq)
+    pct_cr = _ratio(cr, sr + cr, 100)
+    pct_open = _ratio(oq, oq + cq, 100)
+    summary = Summary(
+        scenario=scenario,
+        lang=lang,
+        client=client,
+        turns=turns,
+        counts=MappingProxyType(counts),
+        open_questions=oq,
+        closed_questions=cq,
+        simple_reflections=sr,
+        complex_reflections=cr,
+        reflection_to_question=rq,
+        percent_complex_reflections=pct_cr,
+        percent_open_questions=pct_open,
+        rq_rating=_rate(rq, RQ_FAIR, RQ_GOOD),
+        cr_rating=_rate(pct_cr, CR_FAIR, CR_GOOD),
+        open_rating=_rate(pct_open, OPEN_FAIR, OPEN_GOOD),
+        mi_adherent=sum(counts[code] for code in MI_ADHERENT),
+        mi_non_adherent=sum(counts[code] for code in MI_NON_ADHERENT),
+        with_permission=sum(counts[code] for code in WITH_PERMISSION),
+        talk=MappingProxyType(talk),
+        rulers_start=MappingProxyType(start),
+        rulers_end=MappingProxyType(end),
+        outcome=outcome,
+        tips=(),
+    )
+    return replace(summary, tips=_tips(summary))
 
 
 def _tips(summary: Summary) -> tuple[str, ...]:
@@ -401,7 +429,8 @@ def _floor_decimal(value: Fraction, msg: Messages) -> str:
     return f"{tenths // 10}{msg('coach.number.decimal')}{tenths % 10}"
 
 
-def _render(msg: Messages, scenario: Scenario, summary: Summary, tips: tuple[str, ...]) -> str:
+def _render(msg: Messages, summary: Summary) -> str:
+    tips = summary.tips
     outcome = msg(f"coach.outcome.{summary.outcome.value if summary.outcome else 'in_progress'}")
     title_key = "coach.summary.title_one" if summary.turns == 1 else "coach.summary.title"
     rows = [msg(title_key, turns=summary.turns, outcome=outcome)]
@@ -448,7 +477,7 @@ def _render(msg: Messages, scenario: Scenario, summary: Summary, tips: tuple[str
         msg("coach.summary.talk_count", talk=msg(f"coach.talk.{kind.value}"), count=summary.talk[kind])
         for kind in (Talk.CHANGE, Talk.SUSTAIN, Talk.DISCORD, Talk.NEUTRAL)
     )
-    rows.append(msg("coach.summary.talk", name=scenario.client.name, counts=talk))
+    rows.append(msg("coach.summary.talk", name=summary.client, counts=talk))
     moves = sep.join(
         msg(
             "coach.summary.ruler_move",

@@ -396,9 +396,31 @@ def test_summary_numbers_on_a_hand_built_history(coach: Coach) -> None:
     assert data["outcome"] is None and data["ended"] is False
     assert data["thresholds"]["percent_open_questions"]["source"] == "MITI 3.1.1"
     assert data["text"] == summary.text
+    assert data["client"] == "Mette"
 
 
 Q, C, S, R = Code.OPEN_QUESTION, Code.CLOSED_QUESTION, Code.SIMPLE_REFLECTION, Code.COMPLEX_REFLECTION
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        [],
+        [Q, Q, Q, S, S],  # R:Q 2/3, shown rounded down: a float round trip must not change that
+        [Q, Q, S, S, S, R, R, R, R],  # %CR 4/7
+        [R, Code.AFFIRM, Code.CONFRONT, C, Code.PERSUADE_WITH_PERMISSION, (R, Q)],
+    ],
+)
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_a_summary_stored_without_its_text_renders_the_same_text_again(
+    coach: Coach, lang: str, codes: list[Code | tuple[Code, ...]]
+) -> None:
+    summary = coach.summarise(make_scenario(lang), history(codes, talk=Talk.CHANGE), START)
+    stored = json.loads(json.dumps(summary.to_json(text=False)))
+    assert "text" not in stored
+    again = Summary.from_json(stored)
+    assert again == summary
+    assert again.text == summary.text and again.to_json() == summary.to_json()
 
 
 @pytest.mark.parametrize(

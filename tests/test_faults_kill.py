@@ -58,6 +58,8 @@ REPLIES = (
 )
 LAST_REPLY = "Hvad ville gøre en forskel?"
 STUCK_SECONDS = 20.0
+DRAIN_SECONDS = 0.2
+"""After a kill: time for the fake server (its own thread) to read what the dead process had sent."""
 
 
 def html_of(message: dict[str, Any]) -> str:
@@ -140,10 +142,14 @@ class Bot:
                                             env={**os.environ, "MI_TRAINER_TOKEN": ""})
 
     def kill(self) -> float:
-        """SIGKILL; returns a moment after the process is gone and before the next one starts."""
+        """SIGKILL; returns a moment after the process is gone and before the next one starts, by
+        which the fake server has also handled every request the process wrote before it died.
+        Without that pause a message sent just before the kill could be recorded just after the
+        moment, and its re-sending by the next process would look unexplained (seen once in ~10 runs)."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+        time.sleep(DRAIN_SECONDS)
         return time.monotonic()
 
     def alive(self) -> bool:
@@ -319,7 +325,8 @@ def check_delivery(chat: int, delivered: list[dict[str, Any]], expected: list[st
             first[text] < kill < at and text in leftovers[index].get(chat, [])
             for index, kill in enumerate(kills)
         )
-        assert explained, f"chat {chat}: {text[:60]!r} arrived twice with no kill to explain it"
+        assert explained, (f"chat {chat}: {text[:60]!r} arrived twice with no kill to explain it "
+                           f"(at {first[text]:.3f} and {at:.3f}; kills at {[round(k, 3) for k in kills]})")
         resent += 1
     assert position == len(expected), (
         f"chat {chat}: answers missing from {expected[position][:60]!r} on ({position}/{len(expected)})"

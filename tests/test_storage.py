@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.storage import (
     StorageError,
     now,
 )
+from bot.storage import sqlite as sqlite_module
 from bot.storage.migrations import MIGRATIONS
 
 
@@ -288,5 +290,94 @@ async def test_a_write_cancelled_while_its_transaction_begins_leaves_the_connect
         await store.record_scenario_upload("ips-y", 8)
         assert await store.scenario_uploader("ips-y") == 8
         assert await store.scenario_uploader("ips-x") is None
+    finally:
+        await store.close()
+
+
+async def test_sqlite_forget_then_write_at_once(tmp_path: Path) -> None:
+    # /forget checkpoints the WAL; the next statement on the write connection may be a COMMIT (the
+    # sent-mark of its goodbye message), which an unread checkpoint row would make fail.
+    store = SqliteStore(tmp_path / "t.sqlite3")
+    await store.open()
+    try:
+        await started(store)
+        await store.forget_learner(Claim(2, 1), 1, [{"text": "Alle dine data er slettet"}])
+        await store.outbox_sent_many([item.id for item in await store.outbox(chat_id=1)])
+        assert await store.outbox() == []
+    finally:
+        await store.close()
+
+
+class _BusyReader:
+    """A read connection that finds the database busy, as in WAL recovery after a crash."""
+
+    def execute(self, *args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+
+async def test_sqlite_a_read_that_finds_the_database_busy_goes_through_aiosqlite(tmp_path: Path) -> None:
+    # Small reads run on the event loop's thread through a read-only connection that never waits
+    # (busy_timeout 0). Busy: the read goes through aiosqlite's thread, which waits out the lock
+    # without blocking the loop, and gives the same answer.
+    store = SqliteStore(tmp_path / "t.sqlite3")
+    await store.open()
+    try:
+        session_id = await started(store)
+        direct = (await store.arrival(1, 1), await store.outbox(), await store.turns(session_id))
+        reader, store._reader = store._reader, _BusyReader()  # type: ignore[assignment]
+        try:
+            assert (await store.arrival(1, 1), await store.outbox(), await store.turns(session_id)) == direct
+        finally:
+            store._reader = reader
+        assert direct[0][0] is True and direct[0][1] is not None
+    finally:
+        await store.close()
+
+
+def _outbox_rows_in_file(path: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return [json.loads(row[0])["text"] for row in db.execute("SELECT payload FROM outbox ORDER BY id")]
+
+
+async def test_sqlite_delivered_rows_go_with_the_next_write_or_soon_after(tmp_path: Path) -> None:
+    # Delivered messages leave `outbox` at once; their rows are deleted in the next write (a turn,
+    # under load) or by a write of their own shortly after, and at close at the latest.
+    path = tmp_path / "t.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        session_id = await started(store)
+        await store.claim(Claim(2, 1), [{"text": "a"}, {"text": "b"}])
+        first = await store.outbox(chat_id=1)
+        await store.outbox_sent_many([first[0].id])
+        assert [i.payload["text"] for i in await store.outbox()] == ["b"]
+        assert await store.record_turn(Claim(3, 1), session_id, record(1), SNAPSHOT, SUMMARY, [{"text": "c"}])
+        assert _outbox_rows_in_file(path) == ["b", "c"]  # the turn's write took "a" with it
+
+        await store.outbox_sent_many([i.id for i in await store.outbox()])
+        assert await store.outbox() == []
+        await asyncio.sleep(sqlite_module.DELIVERED_DELETE_SECONDS * 4)  # no write comes: one of their own
+        assert _outbox_rows_in_file(path) == []
+
+        await store.claim(Claim(4, 1), [{"text": "d"}])
+        await store.outbox_sent_many([i.id for i in await store.outbox()])
+    finally:
+        await store.close()
+    assert _outbox_rows_in_file(path) == []  # close deletes what is still waiting
+
+
+async def test_sqlite_a_failed_write_keeps_delivered_rows_hidden_until_one_succeeds(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        session_id = await started(store)
+        await store.claim(Claim(2, 1), [{"text": "a"}])
+        await store.outbox_sent_many([i.id for i in await store.outbox()])
+        with pytest.raises(StaleSession):  # turn 5 does not follow turn 0: rolled back
+            await store.record_turn(Claim(3, 1), session_id, record(5), SNAPSHOT, SUMMARY)
+        assert _outbox_rows_in_file(path) == ["a"] and await store.outbox() == []
+        assert await store.record_turn(Claim(4, 1), session_id, record(1), SNAPSHOT, SUMMARY)
+        assert _outbox_rows_in_file(path) == []
     finally:
         await store.close()

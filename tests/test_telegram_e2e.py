@@ -261,6 +261,25 @@ async def test_restart_mid_session_continues_where_it_was(fake_api: FakeBotAPI, 
     assert state_before[1] == 2
 
 
+async def test_summary_of_a_session_whose_scenario_is_gone_is_rendered_from_its_numbers(
+    fake_api: FakeBotAPI, config: Config, dialogues: Path
+) -> None:
+    """Mid-session only the summary's numbers are stored; /summary renders the same text from them."""
+    user = User(fake_api, LEARNER)
+    async with Running(config) as bot:
+        await user.begin(bot)
+        for reply in MITTE_REPLIES[:2]:
+            await user.say(bot, reply)
+        live = await user.say(bot, "/summary")
+    stored = json.loads(db_rows(config.storage_path, "SELECT summary FROM sessions")[0][0])
+    assert "text" not in stored and stored["turns"] == 2
+
+    (dialogues / "ips-mette.yaml").unlink()
+    async with Running(config) as bot:
+        assert await user.say(bot, "/summary") == live
+    assert "Opsummering: 2 svar" in live[0] and "Mette:" in live[0]
+
+
 async def test_restart_replays_the_same_conversation_as_without_restart(
     fake_api: FakeBotAPI, config: Config, write_config: Callable[..., Path], tmp_path: Path
 ) -> None:

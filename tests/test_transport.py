@@ -9,11 +9,13 @@ import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.telegram.transport import AiohttpRequest
+from bot.telegram.transport import AiohttpRequest, form_urlencoded
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -86,6 +88,18 @@ async def test_parameters_go_as_the_form_ptb_sends_with_httpx(client: AiohttpReq
     assert b"application/x-www-form-urlencoded" in head.lower()
     assert b"user-agent: python-telegram-bot" in head.lower()
     assert urllib.parse.parse_qs(body.decode()) == {"chat_id": ["42"], "text": [text]}
+
+
+@given(st.dictionaries(st.text(), st.text(), max_size=4))
+def test_the_form_body_is_what_urlencode_makes_byte_for_byte(fields: dict[str, str]) -> None:
+    # Texts that UTF-8 cannot encode (lone surrogates) fail in both, as a UnicodeEncodeError.
+    try:
+        expected = urllib.parse.urlencode(fields).encode("ascii")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            form_urlencoded(fields)
+        return
+    assert form_urlencoded(fields) == expected
 
 
 async def test_a_server_that_closes_after_every_answer_without_saying_so_still_works(client: AiohttpRequest) -> None:

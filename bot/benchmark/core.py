@@ -184,7 +184,8 @@ async def _stored(store: SqliteStore, library: ScenarioLibrary, coder: Coder, co
                 stored = clock()
                 ok = await store.record_turn(
                     Claim(next(update_ids), 10_000 + person.index, "turn"), person.session_id,
-                    turn.record.to_json(), person.session.snapshot(), summary.to_json(), turn_outbox(turn),
+                    turn.record.to_json(), person.session.snapshot(), summary.to_json(text=turn.ended),
+                    turn_outbox(turn),
                 )
                 end = clock()
                 if not ok:

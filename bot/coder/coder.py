@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain, repeat
 
 from bot.coded_reply import CodedReply
 from bot.coder.language import LanguageCues, language_cues
@@ -57,13 +58,15 @@ class Coder:
         if self.model is None:
             return primary, codes
         chosen = self.model.predict(analysis, context, primary).code
+        if chosen is codes[0]:  # the rules' choice (the codes are all different)
+            return chosen, codes
         return chosen, (chosen, *(code for code in codes if code is not chosen))
 
     def code(self, text: str, context: str = "", lang: str | None = None) -> CodedReply:
         """Code `text`, a learner reply to `context` (the client's last line), in `lang` (None: detect)."""
         analysis = self.analyse(text, context, lang)
         primary, codes = self.decide(analysis, context)
-        evidence = tuple(item for code in codes for item in analysis.hits.get(code, ()))
+        evidence = tuple(chain.from_iterable(map(analysis.hits.get, codes, repeat(()))))  # in the order of codes
         return CodedReply(
             text=text,
             lang=analysis.lang,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from bot.coder.lexicon import LANGUAGES, LexiconError, read_data_file
+from bot.coder.lexicon import LANGUAGES, LexiconError, is_latin1, latin1_twin, read_data_file
 
 _SPELLING_CACHE = 50_000
 """Words whose spelling votes are remembered (then the memory starts over)."""
@@ -21,7 +21,19 @@ MAX_DETECT_CHARS = 1000
 
 # Words with an inner apostrophe stay whole ("don't", "you're"); curly apostrophes are read as straight.
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_TOKEN_LATIN1 = latin1_twin(_TOKEN.pattern)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
+_ODD_APOSTROPHE = re.compile("[’‘´`]")
+"""The characters `_APOSTROPHES` changes: a text without them needs no translating (which, for a
+non-ASCII text, looks up every character in the table)."""
+
+
+def _sample(text: str) -> str:
+    """The start of `text` that is read, apostrophes straightened, case-folded."""
+    sample = text[:MAX_DETECT_CHARS]
+    if _ODD_APOSTROPHE.search(sample):
+        sample = sample.translate(_APOSTROPHES)
+    return sample.casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +54,11 @@ class LanguageCues:
 
     def scores(self, text: str) -> dict[str, float]:
         """The evidence for each language in `text` (higher = more likely)."""
-        sample = text[:MAX_DETECT_CHARS].translate(_APOSTROPHES).casefold()
+        sample = _sample(text)
         scores = dict.fromkeys(LANGUAGES, 0.0)
         letters = len(self.letters.findall(sample))
         scores["da"] += min(letters * self.letter_weight, self.letter_cap)
-        for token in _TOKEN.findall(sample):
+        for token in (_TOKEN_LATIN1 if is_latin1(sample) else _TOKEN).findall(sample):
             weights = self.words.get(token)
             if weights is not None:
                 for lang, weight in weights.items():
@@ -88,11 +100,13 @@ class LanguageCues:
         """The likelier language, or `fallback` when the text gives no clear answer."""
         # `scores` for the two languages, summed in the same order (a token that gives a language
         # nothing adds 0.0, which changes no sum), with one remembered lookup per token.
-        sample = text[:MAX_DETECT_CHARS].translate(_APOSTROPHES).casefold()
+        sample = _sample(text)
         danish = english = 0.0
-        danish += min(len(self.letters.findall(sample)) * self.letter_weight, self.letter_cap)
+        letters = 0 if sample.isascii() else len(self.letters.findall(sample))  # (the letters are æ, ø, å)
+        danish += min(letters * self.letter_weight, self.letter_cap)
         known = self._token_votes.get
-        for da_weight, en_weight in [known(token) or self._votes(token) for token in _TOKEN.findall(sample)]:
+        tokens = (_TOKEN_LATIN1 if is_latin1(sample) else _TOKEN).findall(sample)
+        for da_weight, en_weight in [known(token) or self._votes(token) for token in tokens]:
             danish += da_weight
             english += en_weight
         if danish > english:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -95,9 +95,43 @@ class Lexicon:
     """Where the phrase lists in SCANNED can match in a reply (keys: their YAML keys)."""
 
 
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
+
+
+def is_latin1(text: str) -> bool:
+    """True when no character of `text` is beyond U+00FF (one scan in C; `max(text)` makes a string of
+    every character)."""
+    return text.isascii() or _BEYOND_LATIN1.search(text) is None
+
+
+_CLASS_ESCAPE = frozenset({r"\w", r"\W", r"\d", r"\D", r"\s", r"\S"})
+_REGEX_TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|.", re.DOTALL)
+"""An escape, a character class, or any other character of a regex source."""
+
+
+def latin1_twin(source: str) -> Pattern:
+    """`re.compile(source)` for texts of Latin-1 characters only (see `is_latin1`): there, the same
+    matches, found faster.
+
+    Each character class and class escape ("[^\\W_]", "\\w") is spelled out as the Latin-1 characters
+    it takes: the regex engine tests those with one bit, where a Unicode class looks up the properties
+    of every character (most of the time of the tokenising regexes). Only for sources without flags.
+    """
+    parts = []
+    for token in _REGEX_TOKEN.findall(source):
+        if token in _CLASS_ESCAPE or token.startswith("["):
+            chars = [chr(code) for code in range(0x100) if re.fullmatch(token, chr(code))]
+            if not chars:
+                raise ValueError(f"{token!r} takes no Latin-1 character")
+            token = "[" + "".join(map(re.escape, chars)) + "]"
+        parts.append(token)
+    return re.compile("".join(parts))
+
+
 PREFIX_CHARS = 3
 """An entry's first letters (at most this many) name the words it can start at."""
-_GAP_WORD = re.compile(r"(\W*)(\w+)")
+_GAP_WORD = latin1_twin(r"(\W*)(\w+)")
+"""(In a Latin-1 text: `positions` reads no other.)"""
 _KEYS_CACHE = 20_000
 """Words whose lists are remembered per lexicon (then the memory starts over)."""
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -130,17 +164,21 @@ class PhraseStarts:
     """`_word` of the words seen before: a pure function of the word, so remembering it is safe."""
     _checks: dict[tuple[str, ...], Pattern] = field(default_factory=dict, compare=False, repr=False)
 
-    def positions(self, text: str) -> Candidates | None:
-        """Per list key, the word starts (ascending) where it may match; None: scan every list whole."""
+    def positions(self, text: str, latin1: bool | None = None) -> Candidates | None:
+        """Per list key, the word starts (ascending) where it may match; None: scan every list whole.
+
+        `latin1`: `is_latin1(text)`, when the caller knows it.
+        """
         # Case-insensitive matching equals matching the lower-cased text letter for letter only up to
         # Latin-1 (the Kelvin sign matches "k", "İ" lower-cases to two characters).
-        if not text.isascii() and max(text) > "\xff":
+        if not (is_latin1(text) if latin1 is None else latin1):
             return None
         found = Candidates(self.whole)
         words = found.words
         known = self._words
         position = 0
-        for gap, word in _GAP_WORD.findall(text.lower()):
+        lower = text.lower()  # the same length: Latin-1 letters lower-case one to one
+        for gap, word in _GAP_WORD.findall(lower):
             position += len(gap)
             info = known.get(word)
             if info is None:
@@ -148,7 +186,7 @@ class PhraseStarts:
             whole, spans, check = info
             if spans:
                 words.append((position, spans))
-            if check is not None and check.match(text, position) is not None:
+            if check is not None and check.match(lower, position) is not None:
                 for key in whole:
                     at = found.get(key)
                     if at is None:
@@ -174,11 +212,102 @@ class PhraseStarts:
             unique = tuple(sorted(set(sources)))
             check = self._checks.get(unique)
             if check is None:
-                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{'|'.join(unique)})(?!\w)", _FLAGS)
+                # Only whether some entry matches counts, not which: the entries are factored by their
+                # letters, and matched case-sensitively in the lower-cased text when that is the same
+                # (see `_case_free`): both much faster than trying every entry case-insensitively.
+                flags = 0 if all(map(_case_free, unique)) else _FLAGS
+                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{_factored(unique)})(?!\w)", flags)
         if len(self._words) >= _KEYS_CACHE:
             self._words.clear()
         self._words[word] = info = (whole, spans, check)
         return info
+
+
+_CLASS_ESCAPES = frozenset("sSwWdDbB")
+_GROUPS = ("(?:", "(?=", "(?!", "(?<=", "(?<!", "(?P<")
+
+
+def _case_free(source: str) -> bool:
+    """True when regex `source`, matched case-sensitively in a lower-cased Latin-1 text, matches just
+    where it matches the text itself case-insensitively.
+
+    So it is for lower-case Latin-1 letters (no other Latin-1 character lower-cases to them, or matches
+    them case-insensitively), characters without case, escapes of classes or punctuation, classes of
+    such characters, groups and look-arounds; not for a range in a class (case-insensitively "[!-a]"
+    also takes "b", by its capital "B"), an escape naming a character ("\\x41"), a back-reference or an
+    inline flag.
+    """
+    chars = iter(enumerate(source))
+    class_from = -1  # inside a character class: where its first member is
+    for index, char in chars:
+        if char == "\\":
+            escaped = next(chars, (index, ""))[1]
+            if escaped.isalnum() and escaped not in _CLASS_ESCAPES:
+                return False
+        elif class_from >= 0:
+            if char == "]" and index > class_from:
+                class_from = -1
+            elif char == "-" and index > class_from and source[index + 1:index + 2] != "]":
+                return False  # a range
+            elif not _lower_only(char):
+                return False
+        elif char == "[":
+            class_from = index + 2 if source.startswith("^", index + 1) else index + 1
+        elif char == "(" and source.startswith("(?", index):
+            group = next((group for group in _GROUPS if source.startswith(group, index)), None)
+            if group is None:
+                return False
+            close = source.find(">", index) if group == "(?P<" else index + len(group) - 1
+            for _ in range(index, close):  # past the group's syntax (and name)
+                next(chars, None)
+        elif not _lower_only(char):
+            return False
+    return True
+
+
+def _lower_only(char: str) -> bool:
+    """A lower-case Latin-1 letter or a character without case (see `_case_free`)."""
+    return char == char.lower() and (char <= "\xff" or char == char.upper())
+
+
+def _uncased(source: str) -> bool:
+    """True when regex `source` names no character that has case: it matches the same in a text and in
+    the text lower-cased."""
+    chars = iter(source)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            if escaped.isalnum() and escaped not in _CLASS_ESCAPES:
+                return False
+        elif not char.lower() == char == char.upper():
+            return False
+    return True
+
+
+def _lower_twin(pattern: Pattern) -> Pattern:
+    """`pattern` for the lower-cased text of a Latin-1 reply (see `lowered`)."""
+    if not pattern.flags & re.IGNORECASE:
+        if not _uncased(pattern.pattern):
+            raise ValueError(f"case-sensitive pattern with letters: {pattern.pattern[:60]!r}")
+        return pattern
+    if _case_free(pattern.pattern):
+        return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return pattern  # case-insensitive matching reads each letter lower-cased anyway
+
+
+def lowered(lexicon: Lexicon) -> Lexicon:
+    """`lexicon` with the patterns to match in the lower-cased text of a reply of Latin-1 characters
+    only (see `is_latin1`): there they match just where the lexicon's match in the reply itself (the
+    same positions, lower-cased groups), and most are case-sensitive, which the regex engine runs
+    faster (with many alternatives, several times faster)."""
+    changes: dict[str, Any] = {}
+    for item in fields(lexicon):
+        value = getattr(lexicon, item.name)
+        if isinstance(value, re.Pattern):
+            changes[item.name] = _lower_twin(value)
+        elif isinstance(value, Mapping) and value and all(isinstance(v, re.Pattern) for v in value.values()):
+            changes[item.name] = {key: _lower_twin(pattern) for key, pattern in value.items()}
+    return replace(lexicon, **changes)
 
 
 class Candidates(dict[str, list[int]]):
@@ -186,7 +315,7 @@ class Candidates(dict[str, list[int]]):
     when first asked for (most replies ask for few of them), from `words`."""
 
     def __init__(self, whole: frozenset[str]) -> None:
-        super().__init__()
+        # (No dict.__init__: there is nothing to put in yet.)
         self.whole = whole
         self.words: list[tuple[int, tuple[str, ...]]] = []
         """(word start, keys of the clause-only lists that may start there)"""

@@ -28,7 +28,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.coder.rules import Analysis, decide, normalise
+from bot.coder.lexicon import is_latin1, latin1_twin
+from bot.coder.rules import Analysis, Clause, decide, normalise
 from state_machines.codes import Code
 
 FORMAT = "mi-trainer-coder-weights"
@@ -60,8 +61,10 @@ SUBHEADS: dict[str, tuple[Code, ...]] = {
 MAX_FEATURE_CHARS = 600
 """Words are read from the start of the reply only (long replies are rare)."""
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[?!]")
+_TOKEN_LATIN1 = latin1_twin(_TOKEN.pattern)
 _STEM = 5
 _WORD_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
+_WORD_ONLY_LATIN1 = latin1_twin(_WORD_ONLY.pattern)
 
 # Numeric rule features → a few bins, so every feature is binary and scoring is a sum of weights.
 _RATIOS = frozenset({"second_person_ratio", "first_person_ratio", "overlap_ratio", "context_coverage"})
@@ -99,7 +102,7 @@ def _reply_text(analysis: Analysis) -> tuple[str, str, list[str]]:
     """The normalised reply, its case-folded start (MAX_FEATURE_CHARS) and the tokens of that start."""
     norm = analysis.norm or normalise(analysis.text)
     text = norm[:MAX_FEATURE_CHARS].casefold()
-    return norm, text, _TOKEN.findall(text)
+    return norm, text, (_TOKEN_LATIN1 if is_latin1(text) else _TOKEN).findall(text)
 
 
 def _pairs(tokens: list[str]) -> list[tuple[str, str]]:
@@ -116,41 +119,61 @@ def _stems(tokens: list[str]) -> list[str]:
 def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], context: str,
                    rule_primary: Code) -> set[str]:
     """The features that are not single words, word pairs or stems (see `reply_features`)."""
-    lang = analysis.lang
-    feats: set[str] = {"L:" + lang}
+    feats = _clause_features(analysis.clauses, norm)
+    feats.update(_reply_form_features(analysis.lang, text, tokens, context))
+    rule = _rule_features(analysis, rule_primary)
+    feats.update(rule)
+    tagged = analysis.lang + "|"
+    feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
+    return feats
+
+
+def _clause_features(clauses: Sequence[Clause], norm: str) -> set[str]:
+    """Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
+    clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last."""
+    feats: set[str] = set()
     add = feats.add
-    # Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
-    # clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last.
-    clauses = analysis.clauses
+    last = len(clauses) - 1
+    # Case folding keeps a Latin-1 text Latin-1, but for "µ" (to the Greek "μ").
+    word_only = _WORD_ONLY_LATIN1 if clauses and is_latin1(norm) and "µ" not in norm else _WORD_ONLY
     for index, clause in enumerate(clauses):
-        words = _WORD_ONLY.findall(norm[clause.start:clause.end].casefold())
+        words = word_only.findall(norm[clause.start:clause.end].casefold())
         if not words:
             continue
-        where = "L" if index == len(clauses) - 1 else "N"
-        add(f"c{where}:{words[0]}")
+        where = "L" if index == last else "N"
+        first = words[0]
+        add(f"c{where}:{first}")
         if len(words) > 1:
-            add(f"c{where}2:{words[0]} {words[1]}")
+            add(f"c{where}2:{first} {words[1]}")
         if clause.question_mark:
-            add("cq:" + words[0])
+            add("cq:" + first)
             if len(words) > 1:
-                add(f"cq2:{words[0]} {words[1]}")
+                add(f"cq2:{first} {words[1]}")
             add("cqlast:" + words[-1])
-    add(f"nq={min(3, text.count('?'))}")
-    add("qend" if text.rstrip().endswith("?") else "noqend")
-    # The client's line: did the client ask something; which of the reply's words echo it.
+    return feats
+
+
+def _reply_form_features(lang: str, text: str, tokens: list[str], context: str) -> list[str]:
+    """The language, the question marks, and the client's line: did the client ask something; how many
+    of the reply's words echo it. Never two the same (no set needed)."""
     # The rules normalised the client's line already (a longer start of it: normalising keeps lengths).
     ctx_stems, ctx_flags = _context_view(context)
-    feats.update(ctx_flags)
-    content = [token for token in tokens if len(token) > 3]
-    echoed = len([token for token in content if token[:_STEM] in ctx_stems])
-    novel = len(content) - echoed
-    add(f"x:echo={_bin('', echoed)}")
-    add(f"x:novel={_bin('', novel)}")
+    content = [token[:_STEM] for token in tokens if len(token) > 3]  # the stems of the content words
+    echoed = sum(map(ctx_stems.__contains__, content))
+    feats = ["L:" + lang, _QUESTION_MARKS_FEATURE[min(3, text.count("?"))],
+             "qend" if text.rstrip().endswith("?") else "noqend", *ctx_flags,
+             _ECHO_FEATURE[min(echoed, 255)], _NOVEL_FEATURE[min(len(content) - echoed, 255)]]
     if content:
-        add(f"x:echo_share={min(4, int(4 * echoed / len(content)))}")
-    # The rules: what they would decide, the codes and clause acts they saw, their numeric features.
+        feats.append(_ECHO_SHARE_FEATURE[min(4, int(4 * echoed / len(content)))])
+    return feats
+
+
+def _rule_features(analysis: Analysis, rule_primary: Code) -> list[str]:
+    """The rules: what they would decide, the codes and clause acts they saw, their numeric features
+    (an act may be named more than once)."""
     rule = [_HIT_FEATURE[code] for code in analysis.hits]
     rule.append(_RULE_PRIMARY_FEATURE[rule_primary])
+    clauses = analysis.clauses
     if clauses:
         rule.append(_LAST_ACT_FEATURE[clauses[-1].act])
         rule.append(_FIRST_ACT_FEATURE[clauses[0].act])
@@ -159,10 +182,7 @@ def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], 
     numeric = _NUMERIC.get
     rule.extend([numeric((name, value)) or _numeric_feature(name, value)
                  for name, value in analysis.features.items() if value > 0])
-    feats.update(rule)
-    tagged = lang + "|"
-    feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
-    return feats
+    return rule
 
 
 _CONTEXTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
@@ -189,6 +209,11 @@ _RULE_PRIMARY_FEATURE = {code: f"rp:{code.value}" for code in Code}
 _LAST_ACT_FEATURE = {code: f"ra:last={code.value}" for code in Code}
 _FIRST_ACT_FEATURE = {code: f"ra:first={code.value}" for code in Code}
 _ACT_FEATURE = {code: f"ra:{code.value}" for code in Code}
+_QUESTION_MARKS_FEATURE = tuple(f"nq={count}" for count in range(4))
+_ECHO_FEATURE = tuple(f"x:echo={_bin('', count)}" for count in range(256))
+"""By the count (from 255 on, the same bin)."""
+_NOVEL_FEATURE = tuple(f"x:novel={_bin('', count)}" for count in range(256))
+_ECHO_SHARE_FEATURE = tuple(f"x:echo_share={value}" for value in range(5))
 _NUMERIC: dict[tuple[str, float], str] = {}
 """(feature name, value) → its binned feature, remembered: values repeat (counts, a few ratios)."""
 _NUMERIC_CACHE = 50_000
@@ -229,9 +254,26 @@ class Prediction:
     behaviours: Mapping[str, float]
 
 
-_FIELD_BYTES = 8
-_OFFSET = 1 << 24
-"""Added to every stored weight so each field stays positive: fields never borrow from each other."""
+class _RuleRows(dict[str, int]):
+    """A rule feature ("r:affirm") → the sum of the packed rows of it and of its language-tagged twin
+    ("da|r:affirm") that carry weights (0: neither does), and in `counts` how many rows that is; worked
+    out when first asked for (there are a few hundred rule features)."""
+
+    def __init__(self, packed: Mapping[str, int], lang: str) -> None:
+        super().__init__()
+        self._packed = packed
+        self._tag = lang + "|"
+        self.counts: dict[str, int] = {}
+
+    def __missing__(self, name: str) -> int:
+        rows = [row for row in (self._packed.get(name), self._packed.get(self._tag + name)) if row]
+        self.counts[name] = len(rows)
+        self[name] = total = sum(rows)
+        return total
+
+
+_FIELD_BYTES = 4
+"""32-bit fields: small rows (4 bytes per class) are quick to add, and a reply's rows seldom leave the cache."""
 _MAX_WEIGHT = (1 << 23) - 1
 
 
@@ -239,7 +281,7 @@ class CoderModel:
     """Linear heads over `reply_features`; see the module docstring for how they are combined.
 
     Scoring is one big-integer sum per reply: each feature's weights for all the heads' classes are
-    packed, as fixed-width unsigned fields (weight·scale + _OFFSET), into one Python int. Adding those
+    packed, as fixed-width unsigned fields (weight·scale + an offset), into one Python int. Adding those
     ints adds every class score at once; `struct` unpacks the fields. Plain Python, no numpy.
     """
 
@@ -272,20 +314,34 @@ class CoderModel:
         self._codes = {name: tuple(Code(c) for c in classes) for name, classes in self.heads.items() if name != "macro"}
         self._behaviour_heads = [(behaviour, self._codes[behaviour], self._slices[behaviour])
                                  for behaviour in BEHAVIOURS]
+        # For `_predict`: the behaviour heads' codes one after the other, and for each (the index of its
+        # score, the number of its head).
+        self._behaviour_codes = tuple(code for _, codes, _ in self._behaviour_heads for code in codes)
+        self._behaviour_index = tuple((index, head) for head, (_, _, where) in enumerate(self._behaviour_heads)
+                                      for index in range(len(bias))[where])
         width = len(bias)
-        self._unpack = struct.Struct(f"<{width}Q").unpack
+        largest = 0
+        for name, row in zip(data["vocabulary"], data["rows"], strict=True):
+            top = max(map(abs, row), default=0)
+            if len(row) != width or top > _MAX_WEIGHT:
+                raise ModelError(f"feature {name!r}: weights do not fit the heads")
+            largest = max(largest, top)
+        # Added to every stored weight so each field is positive (fields never borrow from each other)
+        # and no row is 0; a sum of up to `_max_rows` rows cannot overflow a field.
+        self._offset = offset = largest + 1
+        self._max_rows = (1 << 8 * _FIELD_BYTES) // (2 * offset)
+        self._unpack = struct.Struct(f"<{width}I").unpack
         self._bytes = width * _FIELD_BYTES
-        pack = struct.Struct(f"<{width}Q").pack
+        pack = struct.Struct(f"<{width}I").pack
         self._packed: dict[str, int] = {}
         # The word families again, keyed by the word, the word pair and the stem: `predict` looks them
         # up without building "w:…", "b:… …" and "p:…" strings.
         self._word_rows: dict[str, int] = {}
-        self._pair_rows: dict[tuple[str, str], int] = {}
+        self._pair_rows: dict[str, dict[str, int]] = {}
+        """The first word of a pair → the second → the pair's row."""
         self._stem_rows: dict[str, int] = {}
         for name, row in zip(data["vocabulary"], data["rows"], strict=True):
-            if len(row) != width or any(abs(w) > _MAX_WEIGHT for w in row):
-                raise ModelError(f"feature {name!r}: weights do not fit the heads")
-            self._packed[name] = packed = int.from_bytes(pack(*[w + _OFFSET for w in row]), "little")
+            self._packed[name] = packed = int.from_bytes(pack(*[w + offset for w in row]), "little")
             family, key = name[:2], name[2:]
             if family == "w:":
                 self._word_rows[key] = packed
@@ -293,7 +349,9 @@ class CoderModel:
                 self._stem_rows[key] = packed
             elif family == "b:" and " " in key:
                 previous, _, token = key.partition(" ")
-                self._pair_rows[previous, token] = packed
+                self._pair_rows.setdefault(previous, {})[token] = packed
+        self._rule_rows: dict[str, _RuleRows] = {}
+        """Per language: rule feature → its rows and its tagged twin's (filled as features are met)."""
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
@@ -319,10 +377,20 @@ class CoderModel:
         """Every head's class scores (logits), heads in `head_order`."""
         return self._scores(list(filter(None, map(self._packed.get, features))))  # packed rows are never 0
 
-    def _scores(self, found: list[int]) -> list[float]:
-        """`scores` from the packed rows of the reply's features that carry weights (each feature once)."""
-        fields = self._unpack(sum(found).to_bytes(self._bytes, "little"))
-        base = len(found) * _OFFSET
+    def _scores(self, found: list[int], count: int | None = None) -> list[float]:
+        """`scores` from the packed rows of the reply's features that carry weights (each feature once).
+
+        `count`: how many rows `found` adds up, when some of its items are sums of two rows already.
+        """
+        if count is None:
+            count = len(found)
+        if count <= self._max_rows:
+            fields: Sequence[int] = self._unpack(sum(found).to_bytes(self._bytes, "little"))
+        else:  # so many rows that a field could overflow: added in parts, the parts' fields added after
+            step, unpack, size = self._max_rows // 2, self._unpack, self._bytes  # an item: at most two rows
+            parts = [unpack(sum(found[at:at + step]).to_bytes(size, "little")) for at in range(0, count, step)]
+            fields = [sum(column) for column in zip(*parts, strict=True)]
+        base = count * self._offset
         scale = self.scale
         return [b + (field - base) / scale for b, field in zip(self._bias, fields, strict=True)]
 
@@ -340,13 +408,33 @@ class CoderModel:
         primary = rule_primary or decide(analysis)[0]
         norm, text, tokens = _reply_text(analysis)
         found = list(filter(None, map(self._word_rows.get, set(tokens))))
-        pairs = set(zip(["<s>", *tokens], tokens, strict=False))  # as in `_pairs`
-        pairs.add((tokens[-1] if tokens else "<s>", "</s>"))
-        found.extend(filter(None, map(self._pair_rows.get, pairs)))
+        # The pairs of `_pairs` that carry weights, each once.
+        after = self._pair_rows.get
+        pairs: dict[tuple[str, str], int] = {}
+        previous = "<s>"
+        for token in [*tokens, "</s>"]:
+            following = after(previous)
+            if following is not None:
+                row = following.get(token)
+                if row is not None:
+                    pairs[previous, token] = row
+            previous = token
+        found.extend(pairs.values())
         found.extend(filter(None, map(self._stem_rows.get, {token[:_STEM] for token in tokens if len(token) > _STEM})))
-        features = _form_features(analysis, norm, text, tokens, context, primary)
-        found.extend(filter(None, map(self._packed.get, features)))
-        return self._predict(self._scores(found), analysis.lang, primary)
+        # The other features as `_form_features` names them; the rule features each with its
+        # language-tagged twin, their rows looked up together (no "da|…" strings built).
+        lang = analysis.lang
+        packed = self._packed.get
+        found.extend(filter(None, map(packed, _clause_features(analysis.clauses, norm))))
+        found.extend(filter(None, map(packed, _reply_form_features(lang, text, tokens, context))))
+        rule_rows = self._rule_rows.get(lang)
+        if rule_rows is None:
+            rule_rows = self._rule_rows[lang] = _RuleRows(self._packed, lang)
+        count = len(found)
+        names = set(_rule_features(analysis, primary))
+        found.extend(filter(None, map(rule_rows.__getitem__, names)))
+        count += sum(map(rule_rows.counts.__getitem__, names))
+        return self._predict(self._scores(found, count), lang, primary)
 
     def predict_features(self, features: set[str], lang: str) -> Prediction:
         """The prediction from the reply's features (`reply_features`) in language `lang`."""
@@ -361,13 +449,23 @@ class CoderModel:
         exp = math.exp
         exps = [exp(score - top) for score in scores]
         macro = dict(zip(self.heads["macro"], _normalised(exps, scores, slices["macro"], 1.0), strict=True))
-        probabilities: dict[Code, float] = {}
-        for behaviour, codes, where in self._behaviour_heads:
-            probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
+        heads = self._behaviour_heads
+        totals = [sum(exps[where]) for _, _, where in heads]
+        if min(totals) >= 1e-250:
+            # Every behaviour head's `_normalised` at once: the same sums, factors and products.
+            scale = [macro[behaviour] / total for (behaviour, _, _), total in zip(heads, totals, strict=True)]
+            values = [exps[index] * scale[head] for index, head in self._behaviour_index]
+            probabilities = dict(zip(self._behaviour_codes, values, strict=True))
+        else:  # a head underflows: each head on its own
+            probabilities = {}
+            for behaviour, codes, where in heads:
+                probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
         mix = self.flat_weight.get(lang, 0.0)
         if mix > 0 and "flat" in slices:
+            keep = 1 - mix
+            get = probabilities.get
             for code, p in zip(self._codes["flat"], _normalised(exps, scores, slices["flat"], mix), strict=True):
-                probabilities[code] = (1 - mix) * probabilities.get(code, 0.0) + p
+                probabilities[code] = keep * get(code, 0.0) + p
         factors = self.offsets.get(lang)
         if factors:
             for code, factor in factors.items():

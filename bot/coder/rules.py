@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.coded_reply import Evidence
-from bot.coder.lexicon import COMPLEX_KINDS, Lexicon
+from bot.coder.lexicon import COMPLEX_KINDS, Candidates, Lexicon, is_latin1, latin1_twin, lowered
 from state_machines.codes import REFLECTIONS, Code
 
 MAX_TEXT_CHARS = 2000
@@ -76,16 +77,50 @@ _TABLE.update({ord(c): '"' for c in "“”„«»"})
 _TABLE.update({ord(c): "-" for c in "–—‒―−"})
 _TABLE.update({ord("？"): "?", ord("！"): "!", ord("¿"): " ", ord("¡"): " ", ord("。"): ".", ord("，"): ","})
 
-_BOUNDARY = re.compile(r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_HAS_WORD = re.compile(r"[^\W_]")
-_DIGIT = re.compile(r"\d")
-_LEADING_NOISE = re.compile(r"(?:[^\w\[]+|\[[^\]]{0,40}\])+")
+# The characters `_TABLE` changes: most texts have none of them, and then need no translating (which
+# looks up every character of a non-ASCII text in the table, one by one).
+_CHANGED = re.compile("[" + "".join(re.escape(chr(code)) for code, char in sorted(_TABLE.items())
+                                    if char != chr(code)) + "]")
+
+
+class _Regexes(NamedTuple):
+    """The regexes that read a reply character by character: as written, for any text, or their Latin-1
+    twins (`latin1_twin`: the same matches in a text of Latin-1 characters only, found faster)."""
+
+    word: re.Pattern[str]
+    has_word: re.Pattern[str]
+    digit: re.Pattern[str]
+    leading_noise: re.Pattern[str]
+    boundary: re.Pattern[str]
+    """Where one clause ends and the next begins."""
+
+
+def _led_by_each(first: str, rest: str) -> list[str]:
+    """The alternatives `first` + `rest` for each Latin-1 character that the class `first` takes."""
+    return [re.escape(char) + rest for char in map(chr, range(0x100)) if re.fullmatch(first, char)]
+
+
+_SOURCES = (r"[^\W_]+(?:'[^\W_]+)?", r"[^\W_]", r"\d", r"(?:[^\w\[]+|\[[^\]]{0,40}\])+",
+            r"[.!?…]+|[;\n]|:\s|\s-+\s|-{2,}")
+"""Of `_Regexes`, in its order."""
+_ANY_TEXT = _Regexes(*map(re.compile, _SOURCES))
+# The boundary's Latin-1 twin has every alternative led by one character, in the same order ("[;\n]" before
+# "\n-+\s"): the same matches, but the regex engine can skip to the characters that start one, where it
+# tries all the alternatives at every position of the reply.
+_LED_BOUNDARY = "|".join([*_led_by_each(r"[.!?…]", r"[.!?…]*"), *_led_by_each(r"[;\n]", ""), r":\s",
+                          *_led_by_each(r"\s", r"-+\s"), "--+"])
+_LATIN1 = _Regexes(*map(latin1_twin, (*_SOURCES[:-1], _LED_BOUNDARY)))
+_WORD = _ANY_TEXT.word
+
+
+def _regexes(text: str) -> _Regexes:
+    """The regexes to read `text` (and parts of it) with."""
+    return _LATIN1 if is_latin1(text) else _ANY_TEXT
 
 
 def normalise(text: str) -> str:
     """`text` with the same length, read-friendly: see `_TABLE`."""
-    return text.translate(_TABLE)
+    return text.translate(_TABLE) if _CHANGED.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,36 +170,43 @@ class _Builder:
             items.append(Evidence(code, text))
 
 
-def _folded_words(text: str) -> list[str]:
-    """The words of `text`, case-folded."""
-    if text.isascii() or max(text) <= "\xff":
+def _folded_words(text: str, latin1: bool | None = None) -> list[str]:
+    """The words of `text`, case-folded. `latin1`: `is_latin1(text)`, when the caller knows it."""
+    if is_latin1(text) if latin1 is None else latin1:
         # Up to Latin-1, case folding keeps letters letters and everything else as it is, so folding the
-        # whole text first gives the same words (one C call instead of one per word).
-        return _WORD.findall(text.casefold())
+        # whole text first gives the same words (one C call instead of one per word). It stays Latin-1
+        # but for "µ", which folds to the Greek "μ".
+        return (_ANY_TEXT if "µ" in text else _LATIN1).word.findall(text.casefold())
     return [word.casefold() for word in _WORD.findall(text)]
 
 
-def _keys(text: str, stopwords: frozenset[str], words: list[str] | None = None) -> list[str]:
+def _keys(text: str, stopwords: frozenset[str], words: list[str] | None = None,
+          latin1: bool | None = None) -> list[str]:
     """Content words of `text` as comparable keys: no stopwords, cut to five letters (a crude stem).
 
-    `words`: `_folded_words(text)` when the caller has them.
+    `words`: `_folded_words(text)` when the caller has them; `latin1`: see `_folded_words`.
     """
-    folded = _folded_words(text) if words is None else words
+    folded = _folded_words(text, latin1) if words is None else words
     return [word[:5] for word in folded if word not in stopwords and len(word) >= 2]
 
 
-def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
-    """Clauses as (start, end, ends with "?"), trimmed, without the ones holding no word."""
+def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tuple[int, int, bool]]:
+    """Clauses as (start, end, ends with "?"), trimmed, without the ones holding no word.
+
+    `rx`: `_regexes(norm)`, when the caller has them.
+    """
+    rx = rx or _regexes(norm)
+    has_word = rx.has_word
     raw: list[tuple[int, int, bool]] = []
     position = 0
-    for boundary in _BOUNDARY.finditer(norm):
+    for boundary in rx.boundary.finditer(norm):
         raw.append((position, boundary.start(), "?" in boundary.group()))
         position = boundary.end()
     raw.append((position, len(norm), False))
     spans: list[tuple[int, int, bool]] = []
     for start, end, question in raw:
         segment = norm[start:end]
-        if not _HAS_WORD.search(segment):
+        if not has_word.search(segment):
             continue
         start += len(segment) - len(segment.lstrip())
         end -= len(segment) - len(segment.rstrip())
@@ -172,7 +214,7 @@ def _spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int, bool]]:
         # A tag ("…, is that right?") is not such a question: it checks the statement.
         tagged = question and _tag(norm, start, end, lexicon)
         split = lexicon.question_split.search(norm, start + 1, end) if question and not tagged else None
-        if split is not None and _HAS_WORD.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
+        if split is not None and has_word.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
             spans.append((start, split.start(), False))
             spans.append((split.end(), end, True))
         else:
@@ -234,6 +276,15 @@ def _scan(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | 
     return matches
 
 
+def _scan_reply(pattern: re.Pattern[str], text: str, where: Candidates | None, always: frozenset[str],
+                key: str) -> list[re.Match[str]]:
+    """`_scan` of a list read along the whole reply (`WHOLE_REPLY`): nothing to try when the list has no
+    candidate word (most replies hold no phrase at all)."""
+    if where is not None and key not in where and key not in always:
+        return []  # (what `where[key]` would give)
+    return _scan(pattern, text, where, always, key)
+
+
 def _first(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | None, always: frozenset[str],
            key: str, start: int, end: int) -> re.Match[str] | None:
     """`pattern.search(text, start, end)`, trying the phrase list `key` only where it can start (see `_scan`)."""
@@ -254,9 +305,9 @@ def _in(match: re.Match[str], start: int, end: int) -> bool:
     return start <= match.start() < end
 
 
-def _negated(norm: str, clause_start: int, match: re.Match[str], lexicon: Lexicon) -> bool:
+def _negated(norm: str, clause_start: int, match: re.Match[str], lexicon: Lexicon, rx: _Regexes) -> bool:
     """True when one of the two words before `match` is a negation ("det er ikke flot")."""
-    before = _WORD.findall(norm, max(clause_start, match.start() - 24), match.start())[-2:]
+    before = rx.word.findall(norm, max(clause_start, match.start() - 24), match.start())[-2:]
     return any(lexicon.negators.fullmatch(word) for word in before)
 
 
@@ -315,36 +366,58 @@ def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
     return view
 
 
+_LOWERED: dict[int, tuple[Lexicon, Lexicon]] = {}
+"""id(lexicon) → (the lexicon, `lowered(lexicon)`), made once per lexicon."""
+
+
+def _lowered(lexicon: Lexicon) -> Lexicon:
+    """`lowered(lexicon)`, remembered."""
+    known = _LOWERED.get(id(lexicon))
+    if known is not None and known[0] is lexicon:
+        return known[1]
+    if len(_LOWERED) >= 64:
+        _LOWERED.clear()
+    twin = lowered(lexicon)
+    _LOWERED[id(lexicon)] = (lexicon, twin)
+    return twin
+
+
 class _Reader:
     """Reads one reply clause by clause; `read()` returns the Analysis."""
 
     def __init__(self, text: str, context: str, lexicon: Lexicon) -> None:
-        self.lex = lexicon
         self.original = text[:MAX_TEXT_CHARS]
         self.norm = normalise(self.original)
         self.context = context
         self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent = _read_context(context, lexicon)
+        self.latin1 = is_latin1(self.norm)
+        self.rx = _LATIN1 if self.latin1 else _ANY_TEXT
+        # `text`: what the rules read. A Latin-1 reply is read lower-cased (the same offsets, words and
+        # case folds), with the lexicon's patterns for that (`lowered`): the same matches, most found
+        # case-sensitively, which is faster.
+        self.text, self.lex = (self.norm.lower(), _lowered(lexicon)) if self.latin1 else (self.norm, lexicon)
+        lexicon = self.lex
         # Every phrase list runs once over the whole reply (at the words it can start at, see
         # `PhraseStarts`); clauses pick their matches by position.
-        norm = self.norm
-        self.where = where = lexicon.starts.positions(norm)
+        norm = self.text
+        self.where = where = lexicon.starts.positions(norm, self.latin1)
         always = lexicon.starts.always
         # (Most replies hold no phrase at all: a list with no candidate word is not even tried.)
         keys = _CODE_KEYS
-        self.found = {code: _scan(pattern, norm, where, always, keys[code])
-                      if where is None or keys[code] in where or keys[code] in always else []
+        self.found = {code: _scan_reply(pattern, norm, where, always, keys[code])
                       for code, pattern in lexicon.codes.items()}
-        self.advice = _scan(lexicon.advice, norm, where, always, "codes.advice")
-        self.warnings = _scan(lexicon.warnings, norm, where, always, "warnings")
-        permission = [match for match in _scan(lexicon.permission, norm, where, always, "permission_markers")
+        self.advice = _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
+        self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
+        permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
                       if not self._pushed_after(match.end())]
         self.permission = permission[0] if permission else None
         # Advice counts as given with permission when the client agreed to hear it, or the reply
         # leaves the choice with the client.
         # Autonomy or permission talk followed by "men" and advice is a push, not permission ("det er dit valg,
         # men du burde …").
-        self.permitted = self.consent or self.permission is not None or any(
-            not self._pushed_after(match.end()) for match in self.found[Code.EMPHASIZE_AUTONOMY])
+        autonomy = self.found[Code.EMPHASIZE_AUTONOMY]
+        self.permitted = self.consent or self.permission is not None or (bool(autonomy) and any(
+            not self._pushed_after(match.end()) for match in autonomy))
         self.quiet = not (self.advice or self.warnings or any(self.found.values()))
         """No phrase anywhere in the reply (most replies): `_phrases` has only commands to look for."""
         self.build = _Builder(self.original)
@@ -356,14 +429,14 @@ class _Reader:
         """True when "but" (men / but) comes after `position` and advice after that."""
         if not self.advice:
             return False
-        but = self.lex.contrast.search(self.norm, position)
+        but = self.lex.contrast.search(self.text, position)
         return but is not None and any(match.start() >= but.end() for match in self.advice)
 
     def read(self) -> Analysis:
-        for start, end, question in _spans(self.norm, self.lex):
+        for start, end, question in _spans(self.text, self.lex, self.rx):
             self._clause(start, end, question)
-        code = _reflection_code(self.norm, self.reflections, self.ctx_keys, self.lex, self.build, self.features,
-                                self.where)
+        code = _reflection_code(self.text, self.reflections, self.ctx_keys, self.lex, self.build, self.features,
+                                self.where, self.latin1)
         clauses = self.clauses
         if code is Code.COMPLEX_REFLECTION:
             clauses = [Clause(c.start, c.end, c.question_mark, c.words, code) if c.act is Code.SIMPLE_REFLECTION
@@ -376,8 +449,8 @@ class _Reader:
                         self.ctx_norm)
 
     def _clause(self, start: int, end: int, question: bool) -> None:
-        words = len(_WORD.findall(self.norm, start, end))
-        if self.lex.backchannel_only.fullmatch(self.norm, start, end):
+        words = len(self.rx.word.findall(self.text, start, end))
+        if self.lex.backchannel_only.fullmatch(self.text, start, end):
             self.build.add(Code.OTHER, start, end)
             self.clauses.append(Clause(start, end, question, words, Code.OTHER))
             self.features["backchannel_clauses"] += 1
@@ -389,7 +462,7 @@ class _Reader:
         act = self._specific_act(here)
         # An unclaimed question form is the clause's act even next to an affirmation or information
         # phrase: the client is asked something and will answer it.
-        if not any(here.get(code) for code in _CLAIMS_QUESTION):
+        if not any(map(here.get, _CLAIMS_QUESTION)):
             if form.open_match is not None:
                 self.features["open_form"] += 1
                 self.build.add(Code.OPEN_QUESTION, form.open_match.start(), form.open_match.end())
@@ -404,8 +477,8 @@ class _Reader:
 
     def _form(self, start: int, end: int, question: bool) -> _Form | None:
         """The clause's starts and question form; None for a clause that is only a tag question."""
-        lex, norm = self.lex, self.norm
-        lead = _LEADING_NOISE.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
+        lex, norm = self.lex, self.text
+        lead = self.rx.leading_noise.match(norm, start, end)  # "- and do you…", "[laughs] Have you…"
         after_noise = lead.end() if lead else start
         prefix = lex.backchannel_prefix.match(norm, after_noise, end)
         body = prefix.end() if prefix else after_noise
@@ -417,16 +490,16 @@ class _Reader:
             # "Du er træt af det, ikke?" is a statement with a check at the end, not a question.
             tag = _tag(norm, start, end, lex)
             if tag is not None and (tag.group("comma") or question):
-                if not _HAS_WORD.search(norm, start, tag.start()):
+                if not self.rx.has_word.search(norm, start, tag.start()):
                     return None
                 end, question = tag.start(), False
                 self.features["tag_question"] += 1
                 # A shorter clause: the starts are read again up to its new end.
                 open_at = lex.open_start.match(norm, rest, end)
                 closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
-        tokens = [word.casefold() for word in _WORD.findall(norm, rest, end)]
+        tokens = _folded_words(norm[rest:end], self.latin1)
         # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
-        personal = any(word in lex.second_person for word in tokens[:PERSONAL_WINDOW]) and not (
+        personal = not lex.second_person.isdisjoint(tokens[:PERSONAL_WINDOW]) and not (
             tokens and tokens[0] in lex.first_person)
         self.features["personal_clauses"] += personal
         reflection_start = lex.reflection_start.match
@@ -450,7 +523,7 @@ class _Reader:
 
     def _phrases(self, start: int, form: _Form) -> dict[Code, list[re.Match[str]]]:
         """The lexicon phrases of each code in the clause, after the rules that drop or move them."""
-        norm, end = self.norm, form.end
+        norm, end = self.text, form.end
         if self.quiet:
             return self._command_only(form)
         open_at = form.open_match.start() if form.open_match else -1
@@ -462,7 +535,7 @@ class _Reader:
         here = {code: [m for m in matches if start <= m.start() < end] if matches else []
                 for code, matches in self.found.items()}
         for code in _NEGATABLE:
-            here[code] = [m for m in here[code] if not _negated(norm, start, m, self.lex)]
+            here[code] = [m for m in here[code] if not _negated(norm, start, m, self.lex, self.rx)]
         warnings = [m for m in self.warnings if _in(m, start, end)]
         if form.open_match is not None:
             # "Hvad tror du, der sker, hvis du fortsætter?" explores consequences; it does not warn.
@@ -511,7 +584,7 @@ class _Reader:
         advice: list[re.Match[str]] = []
         if form.open_match is None:
             imperatives = self.lex.imperatives
-            command = imperatives.match(self.norm, form.body, form.end) or imperatives.match(self.norm, form.rest,
+            command = imperatives.match(self.text, form.body, form.end) or imperatives.match(self.text, form.rest,
                                                                                               form.end)
             if command is not None:
                 advice.append(command)
@@ -524,6 +597,8 @@ class _Reader:
 
     def _specific_act(self, here: dict[Code, list[re.Match[str]]]) -> Code | None:
         """Record the clause's phrase codes as hits; the most salient of them (not "other") or None."""
+        if not any(here.values()):
+            return None  # no phrase in the clause (most clauses)
         specific = [code for code in PRIORITY if code is not Code.OTHER and here.get(code)]
         for code in sorted(specific, key=lambda c: here[c][0].start()):
             for match in here[code]:
@@ -532,10 +607,10 @@ class _Reader:
 
     def _statement(self, start: int, form: _Form, words: int, here: dict[Code, list[re.Match[str]]]) -> Code:
         """The act of a clause with no phrase and no question form: reflection, information or other."""
-        norm, end, lex = self.norm, form.end, self.lex
-        keys = _keys(norm[start:end], lex.stopwords)
+        norm, end, lex = self.text, form.end, self.lex
+        keys = _keys(norm[start:end], lex.stopwords, latin1=self.latin1)
         overlap = len(self.ctx_keys.intersection(keys))
-        about_client = any(word in lex.second_person for word in form.tokens) and not (
+        about_client = not lex.second_person.isdisjoint(form.tokens) and not (
             form.tokens and form.tokens[0] in lex.first_person)
         reflective = (
             form.starter is not None
@@ -568,8 +643,8 @@ class _Reader:
         return Code.OTHER
 
     def _reply_features(self, clauses: list[Clause]) -> None:
-        lex, norm = self.lex, self.norm
-        tokens = _WORD.findall(norm.casefold())
+        lex, norm = self.lex, self.text
+        tokens = (_LATIN1 if self.latin1 and "µ" not in norm else _ANY_TEXT).word.findall(norm.casefold())
         stopwords = lex.stopwords
         reply_keys = {word[:5] for word in tokens if len(word) >= 2 and word not in stopwords}
         shared = len(reply_keys & self.ctx_keys)
@@ -589,7 +664,7 @@ class _Reader:
             permission_marker=float(self.permission is not None),
             advice=float(len(self.advice)),
             warnings=float(len(self.warnings)),
-            digits=float(_DIGIT.search(norm) is not None),
+            digits=float(self.rx.digit.search(norm) is not None),
         )
         for code, matches in self.found.items():
             self.features[_LEXICON_FEATURE[code]] = float(len(matches))
@@ -602,7 +677,7 @@ _COMPLEX_FEATURE = {kind: f"complex_{kind}" for kind in COMPLEX_KINDS}
 
 def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozenset[str], lexicon: Lexicon,
                      build: _Builder, features: dict[str, float],
-                     where: Mapping[str, list[int]] | None) -> Code | None:
+                     where: Mapping[str, list[int]] | None, latin1: bool) -> Code | None:
     """Simple or complex for all the reflection clauses together, with the evidence for complex."""
     for kind in COMPLEX_KINDS:
         features[_COMPLEX_FEATURE[kind]] = 0.0
@@ -615,13 +690,14 @@ def _reflection_code(norm: str, spans: list[tuple[int, int]], ctx_keys: frozense
         pattern, key = lexicon.complex[kind], _COMPLEX_KEYS[kind]
         for start, end in spans:
             for match in _scan(pattern, norm, where, always, key, start, end):
-                keys = _keys(match.group(), lexicon.stopwords)
+                keys = _keys(match.group(), lexicon.stopwords, latin1=latin1)
                 # Repeating the client's own feeling word is still a simple reflection.
                 if keys and all(key in ctx_keys for key in keys):
                     continue
                 markers.append(match)
                 features[_COMPLEX_FEATURE[kind]] += 1
-    reflection_words = sum(len(_WORD.findall(norm, start, end)) for start, end in spans)
+    word = (_LATIN1 if latin1 else _ANY_TEXT).word
+    reflection_words = sum(len(word.findall(norm, start, end)) for start, end in spans)
     features["reflection_words"] = float(reflection_words)
     if not markers and reflection_words < COMPLEX_REFLECTION_WORDS:
         return Code.SIMPLE_REFLECTION
@@ -642,6 +718,8 @@ def decide(analysis: Analysis) -> tuple[Code, tuple[Code, ...]]:
     """The primary code and all codes (primary first); the rule is in this module's docstring."""
     present = list(analysis.hits) or [Code.OTHER]
     primary = _primary(analysis, present)
+    if present[0] is primary:  # (the codes are all different)
+        return primary, tuple(present)
     return primary, (primary, *(code for code in present if code is not primary))
 
 

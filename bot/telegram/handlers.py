@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot import i18n
+from bot.coach import Summary
 from bot.practice import InvalidReply, PracticeSession, SessionEnded
 from bot.storage import FEEDBACK_MODES, LearnerData, NewSession, StaleSession, StorageError, now
 from bot.telegram import keyboards
@@ -232,11 +233,13 @@ class LearnerHandlers:
         if isinstance(live, Live):
             text = live.practice.summary().text
         else:
-            stored = [s for s in await self.t.store.sessions(learner.id) if s.summary]
+            stored = [s.summary for s in await self.t.store.sessions(learner.id) if s.summary]
             if not stored:
                 await self.t.say(update, [message(texts("summary_none"))])
                 return
-            text = str(stored[-1].summary["text"]) if stored[-1].summary else ""
+            last = stored[-1]
+            # A session that ended has its text stored; one left mid-way only its numbers.
+            text = str(last["text"]) if "text" in last else Summary.from_json(last).text
         await self.t.say(update, [message(texts("session.summary", text=text), kind="summary")])
 
     async def progress(self, update: Update, context: Context) -> None:
@@ -461,7 +464,7 @@ class LearnerHandlers:
         try:
             applied = await self.t.store.record_turn(
                 self.t.claim(update, "turn"), live.session_id, record.to_json(), practice.snapshot(),
-                summary.to_json(), outbox,
+                summary.to_json(text=result.ended), outbox,  # the text is rendered again when read
             )
         except BaseException:
             self.t.drop(learner.id)  # memory ran ahead of the store: restore from it next time

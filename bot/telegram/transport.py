@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import ssl
-import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from typing import IO, Any
@@ -120,7 +119,7 @@ class AiohttpRequest(BaseRequest):
         fields = request_data.json_parameters
         if files:
             return _multipart(fields, files)
-        return urllib.parse.urlencode(fields).encode("ascii") if fields else None
+        return form_urlencoded(fields) if fields else None
 
     def _proxy_for(self, url: str) -> str | None:
         """HTTPS_PROXY / HTTP_PROXY unless NO_PROXY names the host, as httpx reads them (remembered
@@ -139,6 +138,25 @@ class AiohttpRequest(BaseRequest):
 
 _FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 """For the bodies `_body` encodes itself (bytes); FormData sets its own."""
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_FORM_ESCAPES = {
+    byte: chr(byte) if byte in _UNRESERVED else "+" if byte == 0x20 else f"%{byte:02X}" for byte in range(256)
+}
+"""Byte -> its form encoding, as `urllib.parse.quote_plus` does it (RFC 3986 unreserved bytes stay)."""
+
+
+def form_urlencoded(fields: Mapping[str, str]) -> bytes:
+    """`urllib.parse.urlencode(fields).encode()`, byte for byte, in one `str.translate` per value
+    (over the UTF-8 bytes read as Latin-1) instead of a Python call per byte: a turn's three calls
+    carry 0.5-1.5 kB of text, and quoting it byte by byte was ~3 % of the bot's CPU under load."""
+    return "&".join(
+        f"{_form_quoted(name)}={_form_quoted(value)}" for name, value in fields.items()
+    ).encode("ascii")
+
+
+def _form_quoted(value: str) -> str:
+    return value.encode("utf-8").decode("latin-1").translate(_FORM_ESCAPES)
 
 
 def _multipart(fields: Mapping[str, str], files: Mapping[str, tuple[str, bytes | IO[bytes], str]]) -> aiohttp.FormData:
