@@ -173,8 +173,7 @@ class PhraseStarts:
         # Latin-1 (the Kelvin sign matches "k", "İ" lower-cases to two characters).
         if not (is_latin1(text) if latin1 is None else latin1):
             return None
-        found = Candidates(self.whole)
-        words = found.words
+        found = Candidates()
         known = self._words
         position = 0
         lower = text.lower()  # the same length: Latin-1 letters lower-case one to one
@@ -184,8 +183,12 @@ class PhraseStarts:
             if info is None:
                 info = self._word(word)
             whole, spans, check = info
-            if spans:
-                words.append((position, spans))
+            for key in spans:
+                at = found.get(key)
+                if at is None:
+                    found[key] = [position]
+                else:
+                    at.append(position)
             if check is not None and check.match(lower, position) is not None:
                 for key in whole:
                     at = found.get(key)
@@ -311,19 +314,10 @@ def lowered(lexicon: Lexicon) -> Lexicon:
 
 
 class Candidates(dict[str, list[int]]):
-    """`PhraseStarts.positions`: list key → word starts. The lists read inside one clause are worked out
-    when first asked for (most replies ask for few of them), from `words`."""
-
-    def __init__(self, whole: frozenset[str]) -> None:
-        # (No dict.__init__: there is nothing to put in yet.)
-        self.whole = whole
-        self.words: list[tuple[int, tuple[str, ...]]] = []
-        """(word start, keys of the clause-only lists that may start there)"""
+    """`PhraseStarts.positions`: list key → word starts; a list with none is not in it (and gives [])."""
 
     def __missing__(self, key: str) -> list[int]:
-        at: list[int] = [] if key in self.whole else [position for position, keys in self.words if key in keys]
-        self[key] = at
-        return at
+        return []
 
 
 def _entry_starts(entry: str, ascii_fallback: bool, whole: bool = True) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import compress
 from typing import Any
 
 from bot.coder.lexicon import is_latin1, latin1_twin
@@ -180,8 +181,9 @@ def _rule_features(analysis: Analysis, rule_primary: Code) -> list[str]:
         rule.extend([_ACT_FEATURE[clause.act] for clause in clauses])
     # Numeric features in bins; zero (the usual value) is the baseline and not a feature.
     numeric = _NUMERIC.get
+    features = analysis.features
     rule.extend([numeric((name, value)) or _numeric_feature(name, value)
-                 for name, value in analysis.features.items() if value > 0])
+                 for name, value in compress(features.items(), features.values()) if value > 0])  # (0: no feature)
     return rule
 
 
@@ -316,6 +318,7 @@ class CoderModel:
                                  for behaviour in BEHAVIOURS]
         # For `_predict`: the behaviour heads' codes one after the other, and for each (the index of its
         # score, the number of its head).
+        self._heads_end = max(self._slices[name].stop for name in ("macro", *BEHAVIOURS))
         self._behaviour_codes = tuple(code for _, codes, _ in self._behaviour_heads for code in codes)
         self._behaviour_index = tuple((index, head) for head, (_, _, where) in enumerate(self._behaviour_heads)
                                       for index in range(len(bias))[where])
@@ -407,7 +410,8 @@ class CoderModel:
         # pair or stem counts once however often it occurs, as in the feature set.
         primary = rule_primary or decide(analysis)[0]
         norm, text, tokens = _reply_text(analysis)
-        found = list(filter(None, map(self._word_rows.get, set(tokens))))
+        distinct = set(tokens)
+        found = list(filter(None, map(self._word_rows.get, distinct)))
         # The pairs of `_pairs` that carry weights, each once.
         after = self._pair_rows.get
         pairs: dict[tuple[str, str], int] = {}
@@ -420,7 +424,8 @@ class CoderModel:
                     pairs[previous, token] = row
             previous = token
         found.extend(pairs.values())
-        found.extend(filter(None, map(self._stem_rows.get, {token[:_STEM] for token in tokens if len(token) > _STEM})))
+        stems = {token[:_STEM] for token in distinct if len(token) > _STEM}
+        found.extend(filter(None, map(self._stem_rows.get, stems)))
         # The other features as `_form_features` names them; the rule features each with its
         # language-tagged twin, their rows looked up together (no "da|…" strings built).
         lang = analysis.lang
@@ -447,7 +452,10 @@ class CoderModel:
         # within each head (a head whose exponentials all underflow is computed on its own).
         top = max(scores)
         exp = math.exp
-        exps = [exp(score - top) for score in scores]
+        mix = self.flat_weight.get(lang, 0.0)
+        flat = mix > 0 and "flat" in slices
+        # (Without the flat head, the exponentials up to the last of the other heads' scores are enough.)
+        exps = [exp(score - top) for score in (scores if flat else scores[:self._heads_end])]
         macro = dict(zip(self.heads["macro"], _normalised(exps, scores, slices["macro"], 1.0), strict=True))
         heads = self._behaviour_heads
         totals = [sum(exps[where]) for _, _, where in heads]
@@ -460,8 +468,7 @@ class CoderModel:
             probabilities = {}
             for behaviour, codes, where in heads:
                 probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
-        mix = self.flat_weight.get(lang, 0.0)
-        if mix > 0 and "flat" in slices:
+        if flat:
             keep = 1 - mix
             get = probabilities.get
             for code, p in zip(self._codes["flat"], _normalised(exps, scores, slices["flat"], mix), strict=True):
