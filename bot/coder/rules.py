@@ -558,6 +558,14 @@ class _Reader:
             if command is not None:
                 advice.append(command)
                 self.features["imperative"] += 1
+        autonomy = here[Code.EMPHASIZE_AUTONOMY]
+        if autonomy:
+            # Advice words inside an autonomy phrase are not advice ("jeg er ikke her for at fortælle dig,
+            # hvad du skal gøre").
+            def free(match: re.Match[str]) -> bool:
+                return not any(a.start() <= match.start() and match.end() <= a.end() for a in autonomy)
+
+            persuade, advice = list(filter(free, persuade)), list(filter(free, advice))
         if self.permitted:
             here[Code.PERSUADE], here[Code.PERSUADE_WITH_PERMISSION] = persuade, advice
         else:
