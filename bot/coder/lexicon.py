@@ -104,7 +104,8 @@ def is_latin1(text: str) -> bool:
     return text.isascii() or _BEYOND_LATIN1.search(text) is None
 
 
-_CLASS_ESCAPE = frozenset({r"\w", r"\W", r"\d", r"\D", r"\s", r"\S"})
+_UNICODE_CLASSES = frozenset({r"\w", r"\W", r"\d", r"\D", r"\s", r"\S"})
+"""The class escapes `latin1_twin` spells out."""
 _REGEX_TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|.", re.DOTALL)
 """An escape, a character class, or any other character of a regex source."""
 
@@ -119,7 +120,7 @@ def latin1_twin(source: str) -> Pattern:
     """
     parts = []
     for token in _REGEX_TOKEN.findall(source):
-        if token in _CLASS_ESCAPE or token.startswith("["):
+        if token in _UNICODE_CLASSES or token.startswith("["):
             chars = [chr(code) for code in range(0x100) if re.fullmatch(token, chr(code))]
             if not chars:
                 raise ValueError(f"{token!r} takes no Latin-1 character")

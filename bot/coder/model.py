@@ -275,7 +275,8 @@ class _RuleRows(dict[str, int]):
 
 
 _FIELD_BYTES = 4
-"""32-bit fields: small rows (4 bytes per class) are quick to add, and a reply's rows seldom leave the cache."""
+"""32-bit fields (the sums of a reply's rows fit; see `_max_rows`): rows half the size of 64-bit ones, so
+quicker to fetch and to add."""
 _MAX_WEIGHT = (1 << 23) - 1
 
 
@@ -390,7 +391,7 @@ class CoderModel:
             fields: Sequence[int] = self._unpack(sum(found).to_bytes(self._bytes, "little"))
         else:  # so many rows that a field could overflow: added in parts, the parts' fields added after
             step, unpack, size = self._max_rows // 2, self._unpack, self._bytes  # an item: at most two rows
-            parts = [unpack(sum(found[at:at + step]).to_bytes(size, "little")) for at in range(0, count, step)]
+            parts = [unpack(sum(found[at:at + step]).to_bytes(size, "little")) for at in range(0, len(found), step)]
             fields = [sum(column) for column in zip(*parts, strict=True)]
         base = count * self._offset
         scale = self.scale
