@@ -184,19 +184,14 @@ class PhraseStarts:
             if info is None:
                 info = self._word(word)
             whole, spans, check = info
+            if check is not None and check.match(lower, position) is not None:
+                spans += whole  # a new tuple only when a `whole` entry starts here (rare)
             for key in spans:
                 at = found.get(key)
                 if at is None:
                     found[key] = [position]
                 else:
                     at.append(position)
-            if check is not None and check.match(lower, position) is not None:
-                for key in whole:
-                    at = found.get(key)
-                    if at is None:
-                        found[key] = [position]
-                    else:
-                        at.append(position)
             position += len(word)
         return found
 
