@@ -435,6 +435,20 @@ def test_questions_typed_without_a_question_mark(coder: Coder) -> None:
     assert C.OPEN_QUESTION not in coder.code("what you are saying is that it scares you", WHAT_NOW).codes
 
 
+def test_a_statement_then_a_question_typed_without_a_question_mark(coder: Coder) -> None:
+    # A direct wh-question (the verb straight after the wh-word) after a comma asks, "?" or not ...
+    for text, context in (("det er svært, hvad gør dig så nervøs", JOB),
+                          ("når du skal til samtale, hvordan har du det", JOB),
+                          ("when you drink, what happens next", BEER), ("so it scares you, how do you cope", STUCK)):
+        reply = coder.code(text, context)
+        assert reply.primary is C.OPEN_QUESTION and any(c in REFLECTIONS or c is C.OTHER for c in reply.codes), text
+    # ... an indirect one (its subject straight after the wh-word) stays inside the statement, and a
+    # verb first after a "når"-clause is Danish word order, not a yes/no question.
+    assert coder.code("det er op til dig, hvor meget du drikker", DRINK).primary is C.EMPHASIZE_AUTONOMY
+    assert C.OPEN_QUESTION not in coder.code("that's up to you, how much you drink", BEER).codes
+    assert C.CLOSED_QUESTION not in coder.code("når du kommer hjem, er du træt", JOB).codes
+
+
 def test_wanting_something_is_no_permission_for_advice(coder: Coder) -> None:
     # "gerne" in the client's line grants nothing by itself; "du må gerne komme med et forslag" does.
     wants = "Ja... det er præcis det. Jeg vil gerne, men jeg tør ikke rigtig. Endnu."
@@ -450,6 +464,36 @@ def test_autonomy_followed_by_but_and_advice_is_persuasion(coder: Coder) -> None
     assert coder.code("It's your choice, but you should cut down.", BEER).primary is C.PERSUADE
     # Without the "men", the advice is left to the client.
     assert coder.code("du kunne prøve at søge det job, det er helt dit valg", JOB).primary is C.PERSUADE_WITH_PERMISSION
+
+
+def test_advice_the_client_feels_or_was_told_is_reflected_not_given(coder: Coder) -> None:
+    # "du føler, at du skal stoppe" gives the client's own "must" back: a reflection, not advice.
+    advice = {C.PERSUADE, C.PERSUADE_WITH_PERMISSION}
+    for reply in ("du føler at du skal stoppe", "så en del af dig ved godt, at du bør gøre noget",
+                  "du har fået at vide at du skal søge flere job", "synes du selv at du skal stoppe",
+                  "når du skal til samtale, hvad gør dig så nervøs"):
+        assert not advice & set(coder.code(reply, JOB).codes), reply
+    for reply in ("So you feel like you need to quit.", "Part of you knows you have to make a change.",
+                  "You've been told you have to cut down.", "Do you think you should cut down?"):
+        assert not advice & set(coder.code(reply, BEER).codes), reply
+    # The learner's own "must" still persuades, also when it asks the client to agree.
+    for reply in ("jeg synes du skal stoppe", "du bør stoppe", "synes du ikke du skal stoppe"):
+        assert coder.code(reply, DRINK).primary is C.PERSUADE, reply
+    assert coder.code("du ved godt du skal stoppe", DRINK).primary is C.CONFRONT
+    for reply in ("I think you need to quit.", "Don't you think you should quit?", "You must stop."):
+        assert coder.code(reply, BEER).valence is Valence.INCONSISTENT, reply
+
+
+def test_an_invitation_to_tell_is_a_question_not_persuasion(coder: Coder) -> None:
+    assert coder.code("Why don't you start by telling me a little about yourself?", "").primary is C.OPEN_QUESTION
+    assert coder.code("maybe you could tell me how that's going", BEER).primary is C.OPEN_QUESTION
+    assert coder.code("How could you get a different social life?", BEER).primary is C.OPEN_QUESTION
+    assert coder.code("Where do you think you might want to start?", BEER).primary is C.OPEN_QUESTION
+    # The same openings still push or reproach.
+    assert coder.code("Why don't you just stop drinking?", BEER).primary is C.PERSUADE
+    assert coder.code("maybe you could try the patch", SMOKE).primary is C.PERSUADE
+    assert coder.code("You might want to try the patch.", SMOKE).primary is C.PERSUADE
+    assert coder.code("How could you do that to your kids?", BEER).primary is C.CONFRONT
 
 
 def test_indirect_wh_clause_is_a_statement(coder: Coder) -> None:

@@ -89,6 +89,11 @@ class Lexicon:
     negators: Pattern
     contrast: Pattern
     """Search: "men" / "but" (see `_Reader._pushed_after`)."""
+    wh_subject: Pattern
+    """Match just after a wh-word: a subject there makes the wh-clause indirect ("hvad du gør")."""
+    reported: Pattern
+    """Search up to where advice starts: a frame that makes the advice the client's own thought or
+    something the client was told ("du føler, at du skal …", "you've been told you have to …")."""
     second_person: frozenset[str]
     first_person: frozenset[str]
     starts: PhraseStarts
@@ -633,6 +638,9 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         consent_max_words=max_words,
         negators=read.words("negators"),
         contrast=read.words("contrast"),
+        wh_subject=read.compile("wh_subjects", rf"\s+(?:{_alternation(read.strings('wh_subjects'), fallback)})(?!\w)"),
+        reported=read.compile("reported_frames",
+                              rf"(?<!\w)(?:{_alternation(read.strings('reported_frames'), fallback)})[\s,]*$"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),

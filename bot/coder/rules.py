@@ -213,13 +213,36 @@ def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tupl
         # "Statement, hvad tænker du om det?": the statement and the question are two acts.
         # A tag ("…, is that right?") is not such a question: it checks the statement.
         tagged = question and _tag(norm, start, end, lexicon)
-        split = lexicon.question_split.search(norm, start + 1, end) if question and not tagged else None
-        if split is not None and has_word.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon):
+        if question:
+            split = lexicon.question_split.search(norm, start + 1, end) if not tagged else None
+        else:  # typed without "?": only a direct wh-question splits off ("det er svært, hvad gør dig nervøs")
+            split = _unmarked_question_split(norm, start, end, lexicon)
+        if split is not None and has_word.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon,
+                                                                                           question):
             spans.append((start, split.start(), False))
             spans.append((split.end(), end, True))
         else:
             spans.append((start, end, question))
     return spans
+
+
+def _unmarked_question_split(norm: str, start: int, end: int, lexicon: Lexicon) -> re.Match[str] | None:
+    """Where a statement turns into a wh-question in a clause without "?", or None.
+
+    Only a direct question counts: the verb straight after the wh-word ("…, hvad gør dig så nervøs").
+    With the subject there ("…, hvad du gør", "…, how much you drink") it is an indirect question
+    inside the statement; a yes/no question is not split off (Danish puts the verb first in a
+    statement after a "når"-clause too: "når du kommer hjem, er du træt").
+    """
+    split = lexicon.question_split.search(norm, start + 1, end)
+    if split is None:
+        return None
+    at = split.end()
+    opener = lexicon.open_start.match(norm, at, end)
+    if opener is None or lexicon.open_needs_mark.match(norm, at, end) or lexicon.wh_subject.match(
+            norm, opener.end(), end):
+        return None
+    return split
 
 
 def _tag(norm: str, start: int, end: int, lexicon: Lexicon) -> re.Match[str] | None:
@@ -236,10 +259,15 @@ def _tag(norm: str, start: int, end: int, lexicon: Lexicon) -> re.Match[str] | N
     return lexicon.tag_end.search(norm, start, end)
 
 
-def _asks(norm: str, start: int, end: int, lexicon: Lexicon) -> bool:
-    """True when the clause opens with a question ("Må jeg fortælle, hvad …"): a later ", hvad" is indirect."""
+def _asks(norm: str, start: int, end: int, lexicon: Lexicon, marked: bool = True) -> bool:
+    """True when the clause opens with a question ("Må jeg fortælle, hvad …"): a later ", hvad" is indirect.
+
+    `marked`: the clause ends in "?"; without it, a start that asks only with "?" ("when you …") does not.
+    """
     prefix = lexicon.connective_prefix.match(norm, start, end)
     rest = prefix.end() if prefix else start
+    if not marked and lexicon.open_needs_mark.match(norm, rest, end):
+        return False
     starts = (lexicon.open_start, lexicon.closed_start, lexicon.codes[Code.ASK_PERMISSION],
               lexicon.codes[Code.SEEK_COLLABORATION])
     return any(pattern.match(norm, rest, end) for pattern in starts)
@@ -274,6 +302,10 @@ def _scan(pattern: re.Pattern[str], text: str, where: Mapping[str, list[int]] | 
             matches.append(match)
             free = match.end()
     return matches
+
+
+_FRAME_REACH = 80
+"""How far before advice a frame that reports it can start (characters)."""
 
 
 def _scan_reply(pattern: re.Pattern[str], text: str, where: Candidates | None, always: frozenset[str],
@@ -407,7 +439,11 @@ class _Reader:
         self.found = {code: _scan(pattern, norm, where, always, keys[code])
                       if where is None or keys[code] in where or keys[code] in always else []
                       for code, pattern in lexicon.codes.items()}
-        self.advice = _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
+        # Advice inside a frame that makes it the client's own thought or what the client was told
+        # ("du føler, at du skal stoppe", "you've been told you have to") is reflected, not given.
+        reported = lexicon.reported.search
+        self.advice = [match for match in _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
+                       if not reported(norm, max(0, match.start() - _FRAME_REACH), match.start())]
         self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
         permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
                       if not self._pushed_after(match.end())]
