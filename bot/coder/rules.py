@@ -556,6 +556,10 @@ class _Reader:
             open_match = _first(lex.open_phrase, norm, where, always, "open_question_phrases", start, end)
         if open_match is None and question:  # "Og du drikker hvor meget?"
             open_match = _first(lex.open_in_situ, norm, where, always, "open_in_situ", start, end)
+            if (open_match is not None and closed_at is not None
+                    and not norm[closed_at.end():open_match.start()].strip()):
+                # "Ved du hvornår det starter?" asks yes or no about an embedded question: closed.
+                open_match = None
         if open_match:
             closed_match = None
         elif open_at is None:
@@ -570,6 +574,13 @@ class _Reader:
         if self.quiet:
             return self._command_only(form)
         open_at = form.open_match.start() if form.open_match else -1
+        if open_at < 0 and form.closed_match is not None:
+            # A closed question about an embedded one ("Ved du, hvad du skal sige?") asks about the
+            # client's plan: the advice words after its question word are not advice either.
+            tail = norm[form.closed_match.end():end]
+            after = end - len(tail.lstrip(" ,"))
+            if self.lex.open_start.match(norm, after, end):
+                open_at = after
 
         def kept(match: re.Match[str]) -> bool:
             # Inside an open question, advice words are the client's to weigh ("Hvad tror du, du skal gøre?").
@@ -602,6 +613,14 @@ class _Reader:
                 return not any(a.start() <= match.start() and match.end() <= a.end() for a in autonomy)
 
             persuade, advice = list(filter(free, persuade)), list(filter(free, advice))
+        asks = here[Code.ASK_PERMISSION]
+        if asks:
+            # Advice words that start inside a request for permission are what the learner asks to say
+            # ("er det ok, hvis jeg foreslår noget?"), not advice given.
+            def unasked(match: re.Match[str]) -> bool:
+                return not any(a.start() <= match.start() < a.end() for a in asks)
+
+            persuade, advice = list(filter(unasked, persuade)), list(filter(unasked, advice))
         if self.permitted:
             here[Code.PERSUADE], here[Code.PERSUADE_WITH_PERMISSION] = persuade, advice
         else:

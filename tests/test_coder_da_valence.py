@@ -1,0 +1,152 @@
+"""Danish patterns at the valence boundaries (added after the fresh check of the third new batch).
+
+Each case is (reply, the client's last line, expected primary code) on the rules-only coder, like
+tests/test_coder.py: the rules' primary code is what the trained model reads as a feature. Every
+pattern has a case where it must fire and, where a near miss is likely, one where it must not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.coder import Coder
+from state_machines.codes import Code
+
+C = Code
+
+INTERVIEW = "Jeg var til jobsamtale i går, og jeg tror faktisk det gik godt."
+LATE = "Jeg har kun ti minutter i dag, jeg skal hente mine børn."
+SEVEN = "Jeg har prøvet at stoppe syv gange. Det nytter ikke noget."
+ALARM = "Jeg har sat en alarm på telefonen, så nu glemmer jeg dem ikke mere."
+TIPS = "okay, hvis du har nogle tips til at lave lektier, så kom med dem"
+EXAM = "Jeg har ikke åbnet mine bøger i tre uger. Eksamen er om to uger."
+DOCTOR = "Jeg har det fint med at drikke, det er min læge der laver et stort nummer ud af det."
+PARTY = "Jeg ryger kun når jeg drikker, så det tæller ikke rigtig."
+CHEF = "Jeg tør ikke fortælle min chef at jeg har en diagnose."
+
+
+@pytest.fixture(scope="module")
+def coder() -> Coder:
+    return Coder(model=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # "nu skal du ikke …" scolds; the list's whole-word end used to make the branch unreachable.
+        ("nu skal du ikke glæde dig for tidligt", INTERVIEW, C.CONFRONT),
+        # Reproach and generalising.
+        ("ja ja, det sagde du også sidst", INTERVIEW, C.CONFRONT),
+        ("du har altid et eller andet, hva", LATE, C.CONFRONT),
+        ("der er jo altid en undskyldning", LATE, C.CONFRONT),
+        # Rhetorical challenges.
+        ("og hvad så hvis lægen har ret", DOCTOR, C.CONFRONT),
+        ("hvor længe tror du det holder", DOCTOR, C.CONFRONT),
+        ("det tæller skam også", PARTY, C.CONFRONT),
+        ("weekendrygning er stadig rygning", PARTY, C.CONFRONT),
+        ("synes du det er i orden at køre når du har drukket", PARTY, C.CONFRONT),
+        ("synes du det er en god idé at tage en pause", PARTY, C.CLOSED_QUESTION),
+    ],
+)
+def test_confront_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize("text", ["nu skal du ikke føle dig presset", "nu skal du ikke gøre noget du ikke vil",
+                                  "hvad hvis vi lægger hovederne sammen", "du har været til lægen"])
+def test_near_misses_are_not_confront(coder: Coder, text: str) -> None:
+    assert coder.code(text, INTERVIEW, "da").primary is not C.CONFRONT
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        ("det var en klog løsning du fandt på selv", ALARM, C.AFFIRM),
+        ("du fandt selv en måde der virker", ALARM, C.AFFIRM),
+        ("syv gange, du er virkelig ikke en der giver op", SEVEN, C.AFFIRM),
+        ("du holdt fast i din beslutning selvom det var akavet", SEVEN, C.AFFIRM),
+        ("det er dejligt at høre at du har brugt tid på det", SEVEN, C.AFFIRM),
+        # "din beslutning" alone no longer hands over the choice; "… er din beslutning" still does.
+        ("om du vil prøve igen er din beslutning", SEVEN, C.EMPHASIZE_AUTONOMY),
+        ("det er dit liv og din beslutning", SEVEN, C.EMPHASIZE_AUTONOMY),
+        ("det er dit ønske der styrer, ikke jobcentrets", SEVEN, C.EMPHASIZE_AUTONOMY),
+        ("hvis du ikke ser et problem, så er det ikke mig der skal fortælle dig at der er et", PARTY,
+         C.EMPHASIZE_AUTONOMY),
+        ("det er ikke lægen der bestemmer, det gør du", DOCTOR, C.EMPHASIZE_AUTONOMY),
+    ],
+)
+def test_affirm_and_autonomy_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        ("det kaldes trøstespisning, og det er meget almindeligt", SEVEN, C.GIVING_INFORMATION),
+        ("arbejdsgiveren har tavshedspligt om det du fortæller om dit helbred", CHEF, C.GIVING_INFORMATION),
+        ("din chef må ikke spørge ind til din diagnose", CHEF, C.GIVING_INFORMATION),
+        ("man har ikke pligt til at fortælle det", CHEF, C.GIVING_INFORMATION),
+        ("det er helt fint, så tager vi det korte", LATE, C.OTHER),
+        ("det er helt ok, vi har god tid", LATE, C.OTHER),
+        ("ok, vi skal nok slutte til tiden", LATE, C.OTHER),
+        ("okay spændende, hvad for noget arbejde tænker du på", SEVEN, C.OPEN_QUESTION),
+        ("hvor irriterende er det på en skala fra 1 til 10", LATE, C.OPEN_QUESTION),
+    ],
+)
+def test_information_and_other_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # Advice after a fronted "denne gang" / inverted after a condition / ", så start der".
+        ("denne gang skal du bruge plaster", SEVEN, C.PERSUADE),
+        ("hvis du drak lidt mindre, ville du også ryge mindre, så start der", PARTY, C.PERSUADE),
+        ("hvis det giver mening for dig, kunne du tage en ven med første gang", EXAM, C.PERSUADE_WITH_PERMISSION),
+        # The choice left to the client after the advice, in other words.
+        ("en idé kunne være at starte med en time om dagen, men det er dig der kender dit skema", EXAM,
+         C.PERSUADE_WITH_PERMISSION),
+        ("prøv at læse en time om dagen. det kan du selv vurdere", EXAM, C.PERSUADE_WITH_PERMISSION),
+        ("prøv at læse en time om dagen", EXAM, C.PERSUADE),
+        ("prøv at lægge telefonen i et andet rum mens du læser", TIPS, C.PERSUADE_WITH_PERMISSION),
+        # An offer made conditional on the client's yes asks permission.
+        ("jeg kan godt komme med nogle forslag, hvis det er ok med dig?", SEVEN, C.ASK_PERMISSION),
+        ("er det ok hvis jeg foreslår nogle små ting man kan starte med?", SEVEN, C.ASK_PERMISSION),
+        ("jeg foreslår at du starter med små ting", SEVEN, C.PERSUADE),
+        # Sharing the agenda and the learner's role.
+        ("hvad er vigtigst for dig at nå på de ti minutter", LATE, C.SEEK_COLLABORATION),
+        ("hvad har du brug for fra mig denne gang", SEVEN, C.SEEK_COLLABORATION),
+        ("kunne vi kigge på hvordan du kan beholde vennerne og stadig skære ned", SEVEN, C.SEEK_COLLABORATION),
+    ],
+)
+def test_advice_permission_and_collaboration_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        # Verb first with a named subject asks yes or no.
+        ("har lægen sagt noget om dine levertal", C.CLOSED_QUESTION),
+        ("er vægten noget der kunne få dig til at starte igen", C.CLOSED_QUESTION),
+        # An embedded question word after "ved du" does not make the question open ...
+        ("ved du hvornår forløbet starter?", C.CLOSED_QUESTION),
+        # ... and the advice words inside the embedded question are not advice.
+        ("ved du hvilke fag du skal op i", C.CLOSED_QUESTION),
+        ("ved du hvad du skal sige til ham", C.CLOSED_QUESTION),
+        # A question word late in the clause still asks openly.
+        ("og du drikker hvor meget?", C.OPEN_QUESTION),
+        ("ved du det? du skal sige det til ham", C.PERSUADE),
+    ],
+)
+def test_closed_question_forms(coder: Coder, text: str, primary: Code) -> None:
+    assert coder.code(text, EXAM, "da").primary is primary
+
+
+@pytest.mark.parametrize("text", ["ej hvor irriterende, den bus er altid forsinket", "hvor træls!",
+                                  "åh hvor ærgerligt."])
+def test_exclamations_are_not_questions(coder: Coder, text: str) -> None:
+    analysis = coder.analyse(text, LATE, "da")
+    assert analysis.features["open_form"] == 0
+    assert coder.code(text, LATE, "da").primary is not C.OPEN_QUESTION
