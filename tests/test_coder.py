@@ -449,6 +449,16 @@ def test_a_statement_then_a_question_typed_without_a_question_mark(coder: Coder)
     assert C.CLOSED_QUESTION not in coder.code("når du kommer hjem, er du træt", JOB).codes
 
 
+def test_a_question_for_a_number_or_a_time_span_is_closed(coder: Coder) -> None:
+    # data/coder/README.md, rule 4: "hvor mange genstande …" asks for a fact.
+    for text in ("hvor mange genstande drikker du på en aften", "hvor længe har det stået på",
+                 "hvor meget drikker du?"):
+        assert coder.code(text, DRINK).primary is C.CLOSED_QUESTION, text
+    # With its subject straight after, it is part of a statement; "hvor" alone still asks openly.
+    assert C.CLOSED_QUESTION not in coder.code("hvor meget du drikker, er din sag", DRINK).codes
+    assert coder.code("hvor ser du dig selv om et år", JOB).primary is C.OPEN_QUESTION
+
+
 def test_wanting_something_is_no_permission_for_advice(coder: Coder) -> None:
     # "gerne" in the client's line grants nothing by itself; "du må gerne komme med et forslag" does.
     wants = "Ja... det er præcis det. Jeg vil gerne, men jeg tør ikke rigtig. Endnu."
