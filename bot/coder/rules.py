@@ -191,7 +191,9 @@ def _keys(text: str, stopwords: frozenset[str], words: list[str] | None = None,
 
 
 def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tuple[int, int, bool]]:
-    """Clauses as (start, end, ends with "?"), trimmed, without the ones holding no word.
+    """Clauses as (start, end, asks), trimmed, without the ones holding no word. `asks`: the clause ends
+    with "?", or it is a direct wh-question split off a statement typed without one (it is read as if
+    marked, features too).
 
     `rx`: `_regexes(norm)`, when the caller has them.
     """
