@@ -503,6 +503,9 @@ def test_an_invitation_to_tell_is_a_question_not_persuasion(coder: Coder) -> Non
     assert coder.code("Why don't you just stop drinking?", BEER).primary is C.PERSUADE
     assert coder.code("maybe you could try the patch", SMOKE).primary is C.PERSUADE
     assert coder.code("You might want to try the patch.", SMOKE).primary is C.PERSUADE
+    # A relative clause is no indirect question: "which you might want to try" suggests.
+    assert coder.code("There is a group which you might want to try.", SMOKE).primary is C.PERSUADE
+    assert coder.code("That's how you need to do it.", SMOKE).primary is C.PERSUADE
     assert coder.code("How could you do that to your kids?", BEER).primary is C.CONFRONT
 
 
