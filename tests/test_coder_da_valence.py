@@ -46,21 +46,7 @@ def coder() -> Coder:
         ("weekendrygning er stadig rygning", PARTY, C.CONFRONT),
         ("synes du det er i orden at køre når du har drukket", PARTY, C.CONFRONT),
         ("synes du det er en god idé at tage en pause", PARTY, C.CLOSED_QUESTION),
-    ],
-)
-def test_confront_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
-
-
-@pytest.mark.parametrize("text", ["nu skal du ikke føle dig presset", "nu skal du ikke gøre noget du ikke vil",
-                                  "hvad hvis vi lægger hovederne sammen", "du har været til lægen"])
-def test_near_misses_are_not_confront(coder: Coder, text: str) -> None:
-    assert coder.code(text, INTERVIEW, "da").primary is not C.CONFRONT
-
-
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+        # Praise, and the choice handed over.
         ("det var en klog løsning du fandt på selv", ALARM, C.AFFIRM),
         ("du fandt selv en måde der virker", ALARM, C.AFFIRM),
         ("syv gange, du er virkelig ikke en der giver op", SEVEN, C.AFFIRM),
@@ -73,15 +59,7 @@ def test_near_misses_are_not_confront(coder: Coder, text: str) -> None:
         ("hvis du ikke ser et problem, så er det ikke mig der skal fortælle dig at der er et", PARTY,
          C.EMPHASIZE_AUTONOMY),
         ("det er ikke lægen der bestemmer, det gør du", DOCTOR, C.EMPHASIZE_AUTONOMY),
-    ],
-)
-def test_affirm_and_autonomy_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
-
-
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+        # Facts, and structuring the session.
         ("det kaldes trøstespisning, og det er meget almindeligt", SEVEN, C.GIVING_INFORMATION),
         ("arbejdsgiveren har tavshedspligt om det du fortæller om dit helbred", CHEF, C.GIVING_INFORMATION),
         ("din chef må ikke spørge ind til din diagnose", CHEF, C.GIVING_INFORMATION),
@@ -91,15 +69,7 @@ def test_affirm_and_autonomy_patterns(coder: Coder, text: str, context: str, pri
         ("ok, vi skal nok slutte til tiden", LATE, C.OTHER),
         ("okay spændende, hvad for noget arbejde tænker du på", SEVEN, C.OPEN_QUESTION),
         ("hvor irriterende er det på en skala fra 1 til 10", LATE, C.OPEN_QUESTION),
-    ],
-)
-def test_information_and_other_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
-
-
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+        # Advice, permission and collaboration.
         # Advice after a fronted "denne gang" / inverted after a condition / ", så start der".
         ("denne gang skal du bruge plaster", SEVEN, C.PERSUADE),
         ("hvis du drak lidt mindre, ville du også ryge mindre, så start der", PARTY, C.PERSUADE),
@@ -120,8 +90,14 @@ def test_information_and_other_patterns(coder: Coder, text: str, context: str, p
         ("kunne vi kigge på hvordan du kan beholde vennerne og stadig skære ned", SEVEN, C.SEEK_COLLABORATION),
     ],
 )
-def test_advice_permission_and_collaboration_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize("text", ["nu skal du ikke føle dig presset", "nu skal du ikke gøre noget du ikke vil",
+                                  "hvad hvis vi lægger hovederne sammen", "du har været til lægen"])
+def test_near_misses_are_not_confront(coder: Coder, text: str) -> None:
+    assert coder.code(text, INTERVIEW, "da").primary is not C.CONFRONT
 
 
 @pytest.mark.parametrize(
