@@ -126,3 +126,40 @@ def test_exclamations_are_not_questions(coder: Coder, text: str) -> None:
     analysis = coder.analyse(text, LATE, "da")
     assert analysis.features["open_form"] == 0
     assert coder.code(text, LATE, "da").primary is not C.OPEN_QUESTION
+
+
+BENEFITS = "Jeg tør ikke starte på noget, for så mister jeg måske kontanthjælpen."
+
+
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        # "så" puts the verb first in a statement (V2): a reflection, not a yes/no question ...
+        ("så tør du ikke starte på noget", C.SIMPLE_REFLECTION),
+        ("så er du bange for at miste kontanthjælpen", C.COMPLEX_REFLECTION),
+        ("og så tør du ikke", C.SIMPLE_REFLECTION),
+        # ... also typed with "?" (rule 3) and after a comma, where it used to split off a question.
+        ("det er hårdt, så er du træt?", C.SIMPLE_REFLECTION),
+        # The question puts the verb first itself, or has a comma after "så".
+        ("er du så bange for det", C.CLOSED_QUESTION),
+        ("så, er du klar til at starte", C.CLOSED_QUESTION),
+        ("så hvad gør du nu", C.OPEN_QUESTION),
+        # "så er det bare at …" and "så skulle du …" push.
+        ("så er det bare at komme i gang", C.PERSUADE),
+        ("så skulle du få en anden til at hjælpe dig", C.PERSUADE),
+        # A question for a length of time is closed (rule 4); verb first with "det" asks yes or no.
+        ("hvor lang tid er det siden", C.CLOSED_QUESTION),
+        ("hvor lang tid du vil bruge på det, bestemmer du", C.EMPHASIZE_AUTONOMY),
+        ("ligger det stadig derhjemme", C.CLOSED_QUESTION),
+        ("vil du ha at jeg fortæller lidt om det", C.ASK_PERMISSION),
+        # Labels, reproach and alarm.
+        ("du lyder som en rigtig ludoman når du snakker sådan", C.CONFRONT),
+        ("lidt dobbeltmoralsk ik", C.CONFRONT),
+        ("hvorfor i alverden skulle du dog gøre det", C.CONFRONT),
+        ("det er livsfarligt at rode med", C.CONFRONT),
+        ("endelig, det har vi jo snakket om i månedsvis", C.CONFRONT),
+        ("det har vi snakket om før, hvad tænker du om det nu", C.OPEN_QUESTION),
+    ],
+)
+def test_statement_word_order_and_new_phrases(coder: Coder, text: str, primary: Code) -> None:
+    assert coder.code(text, BENEFITS, "da").primary is primary

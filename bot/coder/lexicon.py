@@ -91,6 +91,9 @@ class Lexicon:
     """Search: "men" / "but" (see `_Reader._pushed_after`)."""
     wh_subject: Pattern
     """Match just after a wh-word: a subject there makes the wh-clause indirect ("hvad du gør")."""
+    statement_adverb: Pattern
+    """Search in a clause's connectives: they end in an adverb after which the verb comes first in a
+    statement ("så er du bange for …"), not in a question."""
     reported: Pattern
     """Search up to where advice starts: a frame that makes the advice the client's own thought or
     something the client was told ("du føler, at du skal …", "you've been told you have to …")."""
@@ -639,6 +642,8 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         negators=read.words("negators"),
         contrast=read.words("contrast"),
         wh_subject=read.compile("wh_subjects", rf"\s+(?:{_alternation(read.strings('wh_subjects'), fallback)})(?!\w)"),
+        statement_adverb=read.compile(
+            "statement_adverbs", rf"(?<!\w)(?:{_alternation(read.strings('statement_adverbs'), fallback)})\s+$"),
         reported=read.compile("reported_frames",
                               rf"(?<!\w)(?:{_alternation(read.strings('reported_frames'), fallback)})[\s,]*$"),
         second_person=read.word_set("second_person"),

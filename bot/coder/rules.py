@@ -216,7 +216,7 @@ def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tupl
         # A tag ("…, is that right?") is not such a question: it checks the statement.
         tagged = question and _tag(norm, start, end, lexicon)
         if question:
-            split = lexicon.question_split.search(norm, start + 1, end) if not tagged else None
+            split = _marked_question_split(norm, start, end, lexicon) if not tagged else None
         else:  # typed without "?": only a direct wh-question splits off ("det er svært, hvad gør dig nervøs")
             split = _unmarked_question_split(norm, start, end, lexicon)
         if split is not None and has_word.search(norm, start, split.start()) and not _asks(norm, start, end, lexicon,
@@ -226,6 +226,25 @@ def _spans(norm: str, lexicon: Lexicon, rx: _Regexes | None = None) -> list[tupl
         else:
             spans.append((start, end, question))
     return spans
+
+
+def _marked_question_split(norm: str, start: int, end: int, lexicon: Lexicon) -> re.Match[str] | None:
+    """Where a clause typed with "?" turns into a question ("…, hvad tænker du om det?"), or None.
+
+    Not before a verb that a statement adverb put first: "det er hårdt, så er du træt?" is one statement.
+    """
+    at = start + 1
+    while (split := lexicon.question_split.search(norm, at, end)) is not None:
+        if not _states(norm, split.start(), split.end(), lexicon) or lexicon.open_start.match(norm, split.end(), end):
+            return split
+        at = split.end()
+    return None
+
+
+def _states(norm: str, start: int, rest: int, lexicon: Lexicon) -> bool:
+    """True when the connectives in `norm[start:rest]` end in a statement adverb: a verb first after them
+    states, it does not ask ("så er du bange for at miste den")."""
+    return rest > start and lexicon.statement_adverb.search(norm, start, rest) is not None
 
 
 def _unmarked_question_split(norm: str, start: int, end: int, lexicon: Lexicon) -> re.Match[str] | None:
@@ -270,9 +289,10 @@ def _asks(norm: str, start: int, end: int, lexicon: Lexicon, marked: bool = True
     rest = prefix.end() if prefix else start
     if not marked and lexicon.open_needs_mark.match(norm, rest, end):
         return False
-    starts = (lexicon.open_start, lexicon.closed_start, lexicon.codes[Code.ASK_PERMISSION],
-              lexicon.codes[Code.SEEK_COLLABORATION])
-    return any(pattern.match(norm, rest, end) for pattern in starts)
+    starts = (lexicon.open_start, lexicon.codes[Code.ASK_PERMISSION], lexicon.codes[Code.SEEK_COLLABORATION])
+    if any(pattern.match(norm, rest, end) for pattern in starts):
+        return True
+    return not _states(norm, start, rest, lexicon) and lexicon.closed_start.match(norm, rest, end) is not None
 
 
 _CODE_KEYS = {code: f"codes.{code.value}" for code in Code}
@@ -530,7 +550,9 @@ class _Reader:
         connective = lex.connective_prefix.match(norm, body, end)
         rest = connective.end() if connective else body
         open_at = lex.open_start.match(norm, rest, end)
-        closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
+        # "så er du bange for …" is a statement (V2 word order), not a question.
+        closed_start = None if _states(norm, body, rest, lex) else lex.closed_start
+        closed_at = None if open_at or closed_start is None else closed_start.match(norm, rest, end)
         if not (open_at or closed_at):
             # "Du er træt af det, ikke?" is a statement with a check at the end, not a question.
             tag = _tag(norm, start, end, lex)
@@ -541,7 +563,7 @@ class _Reader:
                 self.features["tag_question"] += 1
                 # A shorter clause: the starts are read again up to its new end.
                 open_at = lex.open_start.match(norm, rest, end)
-                closed_at = None if open_at else lex.closed_start.match(norm, rest, end)
+                closed_at = None if open_at or closed_start is None else closed_start.match(norm, rest, end)
         tokens = folded if rest == start and end == clause_end else _folded_words(norm[rest:end], self.latin1)
         # About the client ("du …", "you …"), unless the helper speaks of themself ("I notice you …").
         personal = not lex.second_person.isdisjoint(tokens[:PERSONAL_WINDOW]) and not (
@@ -564,10 +586,10 @@ class _Reader:
                 open_match = None
         if open_match:
             closed_match = None
-        elif open_at is None:
+        elif open_at is None or closed_start is None:
             closed_match = closed_at  # read above, up to the same end
         else:
-            closed_match = lex.closed_start.match(norm, rest, end)
+            closed_match = closed_start.match(norm, rest, end)
         return _Form(body, rest, end, question, tokens, personal, starter, open_match, closed_match)
 
     def _phrases(self, start: int, form: _Form) -> dict[Code, list[re.Match[str]]]:
