@@ -159,6 +159,11 @@ BENEFITS = "Jeg tør ikke starte på noget, for så mister jeg måske kontanthj�
         ("det er livsfarligt at rode med", C.CONFRONT),
         ("endelig, det har vi jo snakket om i månedsvis", C.CONFRONT),
         ("det har vi snakket om før, hvad tænker du om det nu", C.OPEN_QUESTION),
+        # "…, tænker du?" checks a reflection (rule 3); "hvad tænker du?" asks.
+        ("så det er ligegyldigt, tænker du?", C.SIMPLE_REFLECTION),
+        ("hvad tænker du?", C.OPEN_QUESTION),
+        # The client's rights are information, "du har ret" alone is not.
+        ("du har faktisk ret til at tage en bisidder med", C.GIVING_INFORMATION),
     ],
 )
 def test_statement_word_order_and_new_phrases(coder: Coder, text: str, primary: Code) -> None:
