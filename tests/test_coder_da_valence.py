@@ -159,6 +159,14 @@ BENEFITS = "Jeg tør ikke starte på noget, for så mister jeg måske kontanthj�
         ("det er livsfarligt at rode med", C.CONFRONT),
         ("endelig, det har vi jo snakket om i månedsvis", C.CONFRONT),
         ("det har vi snakket om før, hvad tænker du om det nu", C.OPEN_QUESTION),
+        # A label inside a frame that makes it the client's own thought or what they were told is
+        # reflected; the learner's own label judges.
+        ("du tænker at du er afhængig", C.SIMPLE_REFLECTION),
+        ("du er bange for at du er en taber", C.COMPLEX_REFLECTION),
+        ("du har fået at vide at du er alkoholiker", C.SIMPLE_REFLECTION),
+        ("du er jo bare doven", C.CONFRONT),
+        ("jeg synes du er doven", C.CONFRONT),
+        ("du ved godt at du er afhængig", C.CONFRONT),
         # "…, tænker du?" checks a reflection (rule 3); "hvad tænker du?" asks.
         ("så det er ligegyldigt, tænker du?", C.SIMPLE_REFLECTION),
         ("hvad tænker du?", C.OPEN_QUESTION),

@@ -461,9 +461,12 @@ class _Reader:
         self.found = {code: _scan(pattern, norm, where, always, keys[code])
                       if where is None or keys[code] in where or keys[code] in always else []
                       for code, pattern in lexicon.codes.items()}
-        # Advice inside a frame that makes it the client's own thought or what the client was told
-        # ("du føler, at du skal stoppe", "you've been told you have to") is reflected, not given.
+        # Advice or a judgement inside a frame that makes it the client's own thought or what the client
+        # was told ("du føler, at du skal stoppe", "du er bange for, at du er afhængig", "you've been told
+        # you have to") is reflected, not given.
         reported = lexicon.reported.search
+        self.found[Code.CONFRONT] = [match for match in self.found[Code.CONFRONT]
+                                     if not reported(norm, max(0, match.start() - _FRAME_REACH), match.start())]
         self.advice = [match for match in _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
                        if not reported(norm, max(0, match.start() - _FRAME_REACH), match.start())]
         self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
