@@ -154,7 +154,8 @@ def head_data(name: str, samples: Sequence[Sample]) -> list[tuple[Sample, str]]:
 
 
 def _fit_head(pairs: Sequence[tuple[Sample, str]], vocabulary: dict[str, int], c: float,
-              da_weight: float, classes: Sequence[str], balanced: bool = False) -> tuple[list[float], list[list[float]]]:
+              da_weight: float, classes: Sequence[str],
+              balanced: bool = False) -> tuple[list[float], list[list[float]]]:
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
