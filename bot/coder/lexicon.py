@@ -95,8 +95,8 @@ class Lexicon:
     """Search in a clause's connectives: they end in an adverb after which the verb comes first in a
     statement ("så er du bange for …"), not in a question."""
     reported: Pattern
-    """Search up to where advice starts: a frame that makes the advice the client's own thought or
-    something the client was told ("du føler, at du skal …", "you've been told you have to …")."""
+    """Search up to where advice or a judgement starts: a frame that makes it the client's own thought or
+    something the client was told ("du føler, at du skal …", "du tænker at du er afhængig")."""
     second_person: frozenset[str]
     first_person: frozenset[str]
     starts: PhraseStarts
