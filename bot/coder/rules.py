@@ -330,6 +330,12 @@ _FRAME_REACH = 80
 """How far before advice a frame that reports it can start (characters)."""
 
 
+def _unreported(matches: list[re.Match[str]], norm: str, lexicon: Lexicon) -> list[re.Match[str]]:
+    """The matches with no reported frame just before them (`Lexicon.reported`)."""
+    reported = lexicon.reported.search
+    return [match for match in matches if not reported(norm, max(0, match.start() - _FRAME_REACH), match.start())]
+
+
 def _scan_reply(pattern: re.Pattern[str], text: str, where: Candidates | None, always: frozenset[str],
                 key: str) -> list[re.Match[str]]:
     """`_scan` of a list read along the whole reply (`WHOLE_REPLY`): nothing to try when the list has no
@@ -464,11 +470,8 @@ class _Reader:
         # Advice or a judgement inside a frame that makes it the client's own thought or what the client
         # was told ("du føler, at du skal stoppe", "du er bange for, at du er afhængig", "you've been told
         # you have to") is reflected, not given.
-        reported = lexicon.reported.search
-        self.found[Code.CONFRONT] = [match for match in self.found[Code.CONFRONT]
-                                     if not reported(norm, max(0, match.start() - _FRAME_REACH), match.start())]
-        self.advice = [match for match in _scan_reply(lexicon.advice, norm, where, always, "codes.advice")
-                       if not reported(norm, max(0, match.start() - _FRAME_REACH), match.start())]
+        self.found[Code.CONFRONT] = _unreported(self.found[Code.CONFRONT], norm, lexicon)
+        self.advice = _unreported(_scan_reply(lexicon.advice, norm, where, always, "codes.advice"), norm, lexicon)
         self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
         permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
                       if not self._pushed_after(match.end())]
