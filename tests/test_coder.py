@@ -791,6 +791,23 @@ def test_unknown_code_and_missing_key_are_reported() -> None:
         parse_lexicon(data, "en.yaml")
 
 
+def test_spelling_variants_extend_every_phrase_but_not_word_sets() -> None:
+    data = read_data_file("da.yaml")
+    lexicon = parse_lexicon(data, "da.yaml")
+    assert lexicon.codes[Code.CONFRONT].search("det er ik i orden")  # "ikke" in the phrase, "ik" typed
+    assert "(?:ikke" not in "".join(lexicon.stopwords)  # word sets keep the plain words
+    data["spelling_variants"] = {}
+    assert not parse_lexicon(data, "da.yaml").codes[Code.CONFRONT].search("det er ik i orden")
+
+
+@pytest.mark.parametrize("value", [["ikke"], {"ikke": "ik"}, {"ikke": ["i k"]}, {"ik(": ["ik"]}])
+def test_bad_spelling_variants_are_reported(value: object) -> None:
+    data = read_data_file("da.yaml")
+    data["spelling_variants"] = value
+    with pytest.raises(LexiconError, match=r"da\.yaml: spelling_variants: expected a mapping of a word to a list"):
+        parse_lexicon(data, "da.yaml")
+
+
 def test_language_cue_listed_for_both_languages_is_refused() -> None:
     data = read_data_file("language.yaml")
     data["words"]["en"][2].append("og")

@@ -176,3 +176,44 @@ BENEFITS = "Jeg tør ikke starte på noget, for så mister jeg måske kontanthj�
 )
 def test_statement_word_order_and_new_phrases(coder: Coder, text: str, primary: Code) -> None:
     assert coder.code(text, BENEFITS, "da").primary is primary
+
+
+STUDY = "Eksamen er om to uger og jeg har ikke åbnet en bog."
+FOOD = "Jeg ved ikke om jeg gider mere. Kan du ikke bare fortælle mig hvad jeg skal spise?"
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # A question for a number asks about the client's plan: its "du skal" is not advice ...
+        ("hvor mange fag er det du skal op i", STUDY, C.CLOSED_QUESTION),
+        # ... but "skal du ikke bare …" suggests.
+        ("skal du ikke bare læse et kapitel i aften", STUDY, C.PERSUADE),
+        # "ik" / "ikk" are typed for "ikke" (`spelling_variants`).
+        ("alle har vel lidt ondt i ryggen, det kan da ik være en grund til at sige nej", STUDY, C.CONFRONT),
+        ("det er ikk i orden", STUDY, C.CONFRONT),
+        # Minimising, siding with the expert, rhetorical challenges.
+        ("hvad er der at være bange for, det er bare løb", STUDY, C.CONFRONT),
+        ("psykiateren har altså studeret i mange år, hun ved nok hvad hun laver", STUDY, C.CONFRONT),
+        ("så det giver da ingen mening at savne det", STUDY, C.CONFRONT),
+        ("synes du selv det er normalt at skulle have en øl før morgenmaden?", STUDY, C.CONFRONT),
+        ("tre uger?? hvad havde du da regnet med der ville ske", STUDY, C.CONFRONT),
+        # A warning is future; "… så hårde, at du ender med at tage dem" describes what happens.
+        ("hvis du fortsætter, ender du med at dumpe", STUDY, C.CONFRONT),
+        ("nætterne er så hårde at du ender med at tage dem", STUDY, C.SIMPLE_REFLECTION),
+        # Autonomy, agenda and permission phrasings found in the fresh batches.
+        ("hvis du hellere vil arbejde, så er det et helt legitimt valg", STUDY, C.EMPHASIZE_AUTONOMY),
+        ("er det ok at vi bruger lidt tid på morgenerne i dag", STUDY, C.SEEK_COLLABORATION),
+        ("kunne vi kigge på nogle af de aftener sammen", STUDY, C.SEEK_COLLABORATION),
+        ("vil du ha nogle tips til hvordan man kan holde vægten", STUDY, C.ASK_PERMISSION),
+        # The client asked for advice in the line: advice is given with permission.
+        ("prøv at skifte det hvide brød ud med rugbrød", FOOD, C.PERSUADE_WITH_PERMISSION),
+        ("prøv at skifte det hvide brød ud med rugbrød", STUDY, C.PERSUADE),
+        ("et sted at starte kunne være at spise morgenmad", FOOD, C.PERSUADE_WITH_PERMISSION),
+        ("det er dit valg, men jeg ville nu holde en pause på en måned", STUDY, C.PERSUADE),
+        ("SOSU er et godt valg. prøv det", STUDY, C.PERSUADE),
+        ("hej igen", STUDY, C.OTHER),
+    ],
+)
+def test_fresh_batch_c_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary

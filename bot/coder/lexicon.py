@@ -549,15 +549,33 @@ class _Reader:
         self.ascii_fallback = bool(data.get("ascii_fallback", False))
         self.entries: dict[str, list[str]] = {}
         """The entries of every list compiled by `words`, by key."""
+        self.spelling = self._spelling(data.get("spelling_variants", {}))
+
+    def _spelling(self, value: object) -> tuple[Pattern, dict[str, str]] | None:
+        """`spelling_variants` (a word → the other ways learners type it) as a whole-word pattern and the
+        alternation each word becomes in every phrase ("ikke" → "(?:ikke|ikk|ik)")."""
+        if not isinstance(value, Mapping) or not all(
+                isinstance(word, str) and word.isalpha() and isinstance(variants, list)
+                and all(isinstance(v, str) and v.isalpha() for v in variants) for word, variants in value.items()):
+            raise self.fail("spelling_variants", "expected a mapping of a word to a list of words")
+        if not value:
+            return None
+        words = {str(word).lower(): "(?:" + "|".join([str(word).lower(), *map(str, variants)]) + ")"
+                 for word, variants in value.items()}
+        return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)"), words
 
     def fail(self, key: str, message: str) -> LexiconError:
         return LexiconError(f"{self.source}: {key}: {message}")
 
-    def strings(self, key: str, data: Mapping[str, Any] | None = None) -> list[str]:
+    def strings(self, key: str, data: Mapping[str, Any] | None = None, spelled: bool = True) -> list[str]:
+        """The list at `key`; `spelled`: with every word of `spelling_variants` matching its variants too."""
         value = (self.data if data is None else data).get(key)
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self.fail(key, "expected a list of strings")
-        return [str(item) for item in value]
+        if not spelled or self.spelling is None:
+            return [str(item) for item in value]
+        pattern, words = self.spelling
+        return [pattern.sub(lambda match: words[match.group(1).lower()], str(item)) for item in value]
 
     def compile(self, key: str, source: str) -> Pattern:
         try:
@@ -576,7 +594,7 @@ class _Reader:
         return self.compile(key, rf"(?:(?:{body})(?!\w){_PUNCT_RUN})+")
 
     def word_set(self, key: str) -> frozenset[str]:
-        return frozenset(word.casefold() for word in self.strings(key))
+        return frozenset(word.casefold() for word in self.strings(key, spelled=False))
 
 
 def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:

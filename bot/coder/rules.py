@@ -605,11 +605,16 @@ class _Reader:
             return self._command_only(form)
         open_at = form.open_match.start() if form.open_match else -1
         if open_at < 0 and form.closed_match is not None:
+            closed_at = form.closed_match.start()
+            # A question for a number or a time ("hvor mange fag er det, du skal op i?") asks about the
+            # client's plan like an open one: its advice words are not advice.
+            if self.lex.open_in_situ.match(norm, closed_at, end):
+                open_at = closed_at
             # A closed question about an embedded one ("Ved du, hvad du skal sige?") asks about the
             # client's plan: the advice words after its question word are not advice either.
             tail = norm[form.closed_match.end():end]
             after = end - len(tail.lstrip(" ,"))
-            if self.lex.open_start.match(norm, after, end):
+            if open_at < 0 and self.lex.open_start.match(norm, after, end):
                 open_at = after
 
         def kept(match: re.Match[str]) -> bool:
