@@ -213,6 +213,22 @@ FOOD = "Jeg ved ikke om jeg gider mere. Kan du ikke bare fortælle mig hvad jeg 
         ("det er dit valg, men jeg ville nu holde en pause på en måned", STUDY, C.PERSUADE),
         ("SOSU er et godt valg. prøv det", STUDY, C.PERSUADE),
         ("hej igen", STUDY, C.OTHER),
+        # A command after "men" or a comma pushes, also after validation ("det er forståeligt, men …").
+        ("det er forståeligt, men prøv at tale med en psykolog om det", STUDY, C.PERSUADE),
+        ("helt naturligt, så tag en tur rundt om bygningen i stedet", STUDY, C.PERSUADE),
+        ("det giver mening, men så spørg lægen om en nedtrapningsplan", FOOD, C.PERSUADE_WITH_PERMISSION),
+        ("det er svært, men lad os se på det sammen", STUDY, C.SEEK_COLLABORATION),
+        # After an acknowledging adverb the verb comes first in a statement (V2); with a comma it asks.
+        ("selvfølgelig er du frustreret", STUDY, C.COMPLEX_REFLECTION),
+        ("selvfølgelig, er det ok for dig?", STUDY, C.CLOSED_QUESTION),
+        ("nå, det er da forståeligt, men det var jo også lidt dumt at tage til en fest", STUDY, C.CONFRONT),
+        # Suggestions phrased as an expected benefit or as what is worth doing.
+        ("så det ville nok hjælpe dig at stoppe", STUDY, C.PERSUADE),
+        ("du tænker at det ville hjælpe dig at stoppe", STUDY, C.SIMPLE_REFLECTION),
+        ("det er værd at presse sig selv lidt de første uger", STUDY, C.PERSUADE),
+        ("det skulle du tale med lægen om", STUDY, C.PERSUADE),
+        ("kunne du ikke prøve at gå en tur i stedet", STUDY, C.PERSUADE),
+        ("og hvor længe tror du lige det holder", STUDY, C.CONFRONT),
     ],
 )
 def test_fresh_batch_c_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:

@@ -25,6 +25,7 @@ from bot.coder.lexicon import (
     Lexicon,
     _entry_regex,
     _entry_starts,
+    _Reader,
     load_lexicon,
     read_data_file,
 )
@@ -148,7 +149,8 @@ def test_factored_phrase_lists_match_like_the_plain_alternation(lang: str) -> No
     fallback = bool(data.get("ascii_fallback", False))
     lexicon = load_lexicon(lang)
     for code, pattern in lexicon.codes.items():
-        entries = sorted({entry.strip() for entry in data["codes"][code.value]}, key=lambda e: (-len(e), e))
+        spelled = _Reader(data, f"{lang}.yaml").strings(code.value, data["codes"])  # with `spelling_variants`
+        entries = sorted({entry.strip() for entry in spelled}, key=lambda e: (-len(e), e))
         plain = re.compile(rf"(?<!\w)(?:{'|'.join(_entry_regex(e, fallback) for e in entries)})(?!\w)", re.IGNORECASE)
         for text, context in REPLIES:
             for sample in (normalise(text), normalise(context)):

@@ -242,8 +242,8 @@ def _marked_question_split(norm: str, start: int, end: int, lexicon: Lexicon) ->
 
 
 def _states(norm: str, start: int, rest: int, lexicon: Lexicon) -> bool:
-    """True when the connectives in `norm[start:rest]` end in a statement adverb: a verb first after them
-    states, it does not ask ("så er du bange for at miste den")."""
+    """True when the backchannels and connectives in `norm[start:rest]` end in a statement adverb: a verb
+    first after them states, it does not ask ("så er du bange for at miste den", "selvfølgelig er du træt")."""
     return rest > start and lexicon.statement_adverb.search(norm, start, rest) is not None
 
 
@@ -557,7 +557,7 @@ class _Reader:
         rest = connective.end() if connective else body
         open_at = lex.open_start.match(norm, rest, end)
         # "så er du bange for …" is a statement (V2 word order), not a question.
-        closed_start = None if _states(norm, body, rest, lex) else lex.closed_start
+        closed_start = None if _states(norm, after_noise, rest, lex) else lex.closed_start
         closed_at = None if open_at or closed_start is None else closed_start.match(norm, rest, end)
         if not (open_at or closed_at):
             # "Du er træt af det, ikke?" is a statement with a check at the end, not a question.
@@ -634,12 +634,9 @@ class _Reader:
         persuade = [m for m in here[Code.PERSUADE] if kept(m)]
         self.features["dropped_in_open_question"] += len(here[Code.PERSUADE]) - len(persuade)
         advice = [m for m in self.advice if kept(m)]
-        if form.open_match is None:
-            imperatives = self.lex.imperatives
-            command = imperatives.match(norm, form.body, end) or imperatives.match(norm, form.rest, end)
-            if command is not None:
-                advice.append(command)
-                self.features["imperative"] += 1
+        command = self._command(form)
+        if command is not None:
+            advice.append(command)
         autonomy = here[Code.EMPHASIZE_AUTONOMY]
         if autonomy:
             # Advice words inside an autonomy phrase are not advice ("jeg er ikke her for at fortælle dig,
@@ -678,19 +675,36 @@ class _Reader:
     def _command_only(self, form: _Form) -> dict[Code, list[re.Match[str]]]:
         """`_phrases` of a clause in a reply with no lexicon phrase: no code but a command's, if any."""
         here: dict[Code, list[re.Match[str]]] = {code: [] for code in self.found}
-        advice: list[re.Match[str]] = []
-        if form.open_match is None:
-            imperatives = self.lex.imperatives
-            command = imperatives.match(self.text, form.body, form.end) or imperatives.match(self.text, form.rest,
-                                                                                              form.end)
-            if command is not None:
-                advice.append(command)
-                self.features["imperative"] += 1
+        command = self._command(form)
+        advice = [command] if command is not None else []
         if self.permitted:
             here[Code.PERSUADE], here[Code.PERSUADE_WITH_PERMISSION] = [], advice
         else:
             here[Code.PERSUADE] = advice
         return here
+
+    def _command(self, form: _Form) -> re.Match[str] | None:
+        """A command at the start of the clause, or after a comma or "men" in it ("det er forståeligt, men
+        prøv at …", "helt naturligt, så tag en tur"); None in an open question."""
+        if form.open_match is not None:
+            return None
+        lex, norm, end = self.lex, self.text, form.end
+        command = lex.imperatives.match(norm, form.body, end) or lex.imperatives.match(norm, form.rest, end)
+        if command is None:
+            turns = [match.start() for match in lex.contrast.finditer(norm, form.body + 1, end)]
+            comma = norm.find(",", form.body, end)
+            while comma >= 0:
+                turns.append(comma + 1)
+                comma = norm.find(",", comma + 1, end)
+            for turn in sorted(turns):
+                at = turn + len(norm[turn:end]) - len(norm[turn:end].lstrip())
+                connective = lex.connective_prefix.match(norm, at, end)
+                command = lex.imperatives.match(norm, connective.end() if connective else at, end)
+                if command is not None:
+                    break
+        if command is not None:
+            self.features["imperative"] += 1
+        return command
 
     def _specific_act(self, here: dict[Code, list[re.Match[str]]]) -> Code | None:
         """Record the clause's phrase codes as hits; the most salient of them (not "other") or None."""
