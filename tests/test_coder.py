@@ -795,7 +795,7 @@ def test_spelling_variants_extend_every_phrase_but_not_word_sets() -> None:
     data = read_data_file("da.yaml")
     lexicon = parse_lexicon(data, "da.yaml")
     assert lexicon.codes[Code.CONFRONT].search("det er ik i orden")  # "ikke" in the phrase, "ik" typed
-    assert "(?:ikke" not in "".join(lexicon.stopwords)  # word sets keep the plain words
+    assert "ikke" in lexicon.stopwords and not any("(" in word for word in lexicon.stopwords)  # plain words
     data["spelling_variants"] = {}
     assert not parse_lexicon(data, "da.yaml").codes[Code.CONFRONT].search("det er ik i orden")
 

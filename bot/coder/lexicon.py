@@ -560,8 +560,7 @@ class _Reader:
             raise self.fail("spelling_variants", "expected a mapping of a word to a list of words")
         if not value:
             return None
-        words = {str(word).lower(): "(?:" + "|".join([str(word).lower(), *map(str, variants)]) + ")"
-                 for word, variants in value.items()}
+        words = {word.lower(): "(?:" + "|".join([word.lower(), *variants]) + ")" for word, variants in value.items()}
         return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)"), words
 
     def fail(self, key: str, message: str) -> LexiconError:
@@ -590,8 +589,12 @@ class _Reader:
 
     def prefix(self, key: str) -> Pattern:
         """Match (at a position) a run of these words, each followed by punctuation or space."""
-        body = _alternation(self.strings(key), self.ascii_fallback)
+        body = self.alternation(key)
         return self.compile(key, rf"(?:(?:{body})(?!\w){_PUNCT_RUN})+")
+
+    def alternation(self, key: str) -> str:
+        """The list at `key` as one regex alternation (longest entries first)."""
+        return _alternation(self.strings(key), self.ascii_fallback)
 
     def word_set(self, key: str) -> frozenset[str]:
         return frozenset(word.casefold() for word in self.strings(key, spelled=False))
@@ -606,10 +609,10 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
     if language not in LANGUAGES:
         raise read.fail("language", f"expected one of {', '.join(LANGUAGES)}")
     fallback = read.ascii_fallback
-    backchannels = _alternation(read.strings("backchannels"), fallback)
-    tags = _alternation(read.strings("tags"), fallback)
-    wh = _alternation(read.strings("wh_words"), fallback)
-    consent_short = _alternation(read.strings("consent_short"), fallback)
+    backchannels = read.alternation("backchannels")
+    tags = read.alternation("tags")
+    wh = read.alternation("wh_words")
+    consent_short = read.alternation("consent_short")
     closed = "|".join(f"(?:{_entry_regex(entry, fallback)})" for entry in read.strings("closed_question_starts"))
 
     complex_data = data.get("complex")
@@ -659,11 +662,9 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         consent_max_words=max_words,
         negators=read.words("negators"),
         contrast=read.words("contrast"),
-        wh_subject=read.compile("wh_subjects", rf"\s+(?:{_alternation(read.strings('wh_subjects'), fallback)})(?!\w)"),
-        statement_adverb=read.compile(
-            "statement_adverbs", rf"(?<!\w)(?:{_alternation(read.strings('statement_adverbs'), fallback)})\s+$"),
-        reported=read.compile("reported_frames",
-                              rf"(?<!\w)(?:{_alternation(read.strings('reported_frames'), fallback)})[\s,]*$"),
+        wh_subject=read.compile("wh_subjects", rf"\s+(?:{read.alternation('wh_subjects')})(?!\w)"),
+        statement_adverb=read.compile("statement_adverbs", rf"(?<!\w)(?:{read.alternation('statement_adverbs')})\s+$"),
+        reported=read.compile("reported_frames", rf"(?<!\w)(?:{read.alternation('reported_frames')})[\s,]*$"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),

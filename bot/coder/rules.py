@@ -637,22 +637,15 @@ class _Reader:
         command = self._command(form)
         if command is not None:
             advice.append(command)
-        autonomy = here[Code.EMPHASIZE_AUTONOMY]
-        if autonomy:
-            # Advice words inside an autonomy phrase are not advice ("jeg er ikke her for at fortælle dig,
-            # hvad du skal gøre").
-            def free(match: re.Match[str]) -> bool:
-                return not any(a.start() <= match.start() and match.end() <= a.end() for a in autonomy)
+        frames = here[Code.EMPHASIZE_AUTONOMY] + here[Code.ASK_PERMISSION]
+        if frames:
+            # Advice words that start inside an autonomy phrase or a request for permission are not advice
+            # given ("jeg er ikke her for at fortælle dig, hvad du skal gøre"; "er det ok, hvis jeg foreslår
+            # noget?").
+            def given(match: re.Match[str]) -> bool:
+                return not any(frame.start() <= match.start() < frame.end() for frame in frames)
 
-            persuade, advice = list(filter(free, persuade)), list(filter(free, advice))
-        asks = here[Code.ASK_PERMISSION]
-        if asks:
-            # Advice words that start inside a request for permission are what the learner asks to say
-            # ("er det ok, hvis jeg foreslår noget?"), not advice given.
-            def unasked(match: re.Match[str]) -> bool:
-                return not any(a.start() <= match.start() < a.end() for a in asks)
-
-            persuade, advice = list(filter(unasked, persuade)), list(filter(unasked, advice))
+            persuade, advice = list(filter(given, persuade)), list(filter(given, advice))
         if self.permitted:
             here[Code.PERSUADE], here[Code.PERSUADE_WITH_PERMISSION] = persuade, advice
         else:
