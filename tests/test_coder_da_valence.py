@@ -233,3 +233,47 @@ FOOD = "Jeg ved ikke om jeg gider mere. Kan du ikke bare fortælle mig hvad jeg 
 )
 def test_fresh_batch_c_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
     assert coder.code(text, context, "da").primary is primary
+
+
+SLEEP = "Det er det eneste der får mig til at sove. Uden et par øl ligger jeg bare og stirrer op i loftet."
+EAT = "Hvad skal jeg egentlig spise? Der er så mange forskellige råd, at jeg ikke ved hvad jeg skal tro på."
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # Advice with the modal after an adverb (V2) or after "nu"; plural "I"; suggestions with "du kunne".
+        ("så måske skulle du prøve det en måned", SLEEP, C.PERSUADE),
+        ("flot, og nu må du ikke give op, du er næsten i mål", SLEEP, C.PERSUADE),
+        ("så skal I nok skære ned på det søde derhjemme", SLEEP, C.PERSUADE),
+        ("så skal du i gang igen", SLEEP, C.SIMPLE_REFLECTION),
+        ("så kunne du måske bare lade være med at købe en pakke", SLEEP, C.PERSUADE),
+        ("du kunne jo finde nogle nye at være sammen med", SLEEP, C.PERSUADE),
+        ("det er dit valg, men du kunne jo i det mindste ryge udenfor", SLEEP, C.PERSUADE),
+        ("du kunne ikke sove uden", SLEEP, C.SIMPLE_REFLECTION),
+        ("du kunne jo godt lide det", SLEEP, C.SIMPLE_REFLECTION),
+        # Arguments for change: the gain, the better life, what helps.
+        ("så der er meget at vinde ved at skære ned", SLEEP, C.PERSUADE),
+        ("så du ville nok sove bedre uden", SLEEP, C.PERSUADE),
+        ("det handler ikke kun om penge, tænk på hvor godt det er at komme ud", SLEEP, C.PERSUADE),
+        ("det kan hjælpe at fjerne alt grejet fra lejligheden", SLEEP, C.PERSUADE),
+        ("en ting der virker for mange er at trappe ned over et par uger", EAT, C.PERSUADE_WITH_PERMISSION),
+        # The client asks what to eat: advice answers a request.
+        ("prøv at tage én ting ad gangen", EAT, C.PERSUADE_WITH_PERMISSION),
+        # A legal fact is information; judging the client's act as illegal confronts.
+        ("det er ulovligt at sælge e-cigaretter til unge under 18", SLEEP, C.GIVING_INFORMATION),
+        ("det er ulovligt, og det ved du godt", SLEEP, C.CONFRONT),
+        # Siding with the family or the doctor against the client; the client's own thought is reflected.
+        ("din mor har nok ret, sygeplejersker får altid job", SLEEP, C.CONFRONT),
+        ("så du tænker din mor har ret", SLEEP, C.SIMPLE_REFLECTION),
+        # "må jeg lige høre, <question>" asks the question; "må jeg spørge om noget" asks permission.
+        ("må jeg lige høre, hvor meget tager du om dagen", SLEEP, C.CLOSED_QUESTION),
+        ("må jeg spørge, hvad tænker du om det", SLEEP, C.OPEN_QUESTION),
+        ("må jeg fortælle lidt om det", SLEEP, C.ASK_PERMISSION),
+        ("jeg kender nogle søvnråd, er det noget du vil høre om", SLEEP, C.ASK_PERMISSION),
+        # A judgement word inside "selvom …" is the client's feeling, not the learner's verdict.
+        ("du siger det alligevel, selvom det er pinligt. det er modigt", SLEEP, C.AFFIRM),
+    ],
+)
+def test_fresh_batch_d_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
