@@ -277,3 +277,43 @@ EAT = "Hvad skal jeg egentlig spise? Der er så mange forskellige råd, at jeg i
 )
 def test_fresh_batch_d_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
     assert coder.code(text, context, "da").primary is primary
+
+
+PILLS = "Jeg glemmer mine blodtrykspiller hver anden dag. Det er ikke fordi jeg ikke vil, jeg er bare glemsom."
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # Careful writers put a comma before the embedded question: still a yes/no question (rule 4).
+        ("Ved du, hvor mange breve der ligger uåbnede?", PILLS, C.CLOSED_QUESTION),
+        ("ved du hvor mange breve der ligger", PILLS, C.CLOSED_QUESTION),
+        ("Hvad ved du om det?", PILLS, C.OPEN_QUESTION),
+        # An offer checked at the end asks permission; the same words about something else ask a question.
+        ("Jeg har et par tricks, som andre har brugt. Er du interesseret?", PILLS, C.ASK_PERMISSION),
+        ("Der er nogle ting, som jeg gerne vil dele med dig. Er det i orden?", PILLS, C.ASK_PERMISSION),
+        ("Er du interesseret i det job?", PILLS, C.CLOSED_QUESTION),
+        ("er det i orden at du drikker på arbejde?", PILLS, C.CLOSED_QUESTION),
+        ("Jeg har nogle idéer til hurtig hverdagsmad. Skal jeg nævne et par stykker?", PILLS, C.ASK_PERMISSION),
+        # Phone-typed requests for permission.
+        ("ok hvis jeg fortæller lidt om hvordan vi plejer at gøre", PILLS, C.ASK_PERMISSION),
+        ("jeg har læst lidt om søvn, gider du evt høre det", PILLS, C.ASK_PERMISSION),
+        ("er du ok med at jeg fortæller lidt om hvad hash gør ved søvnen", PILLS, C.ASK_PERMISSION),
+        ("kunne det være ok jeg fortalte hvordan andre har grebet det an", PILLS, C.ASK_PERMISSION),
+        # Pushes: "nu gælder det bare om …", a better alternative, "hvorfor … du ikke bare", a good moment.
+        ("mega sejt at du har søgt så mange, nu gælder det bare om ikk at give op", PILLS, C.PERSUADE),
+        ("har du prøvet melatonin i stedet? det er meget mindre skadeligt", PILLS, C.PERSUADE),
+        ("Hvorfor sætter du ikke bare en alarm?", PILLS, C.PERSUADE),
+        ("Så er det jo et godt tidspunkt at tage en pause.", PILLS, C.PERSUADE),
+        ("det bedste er at stoppe helt med nikotin", PILLS, C.PERSUADE),
+        ("det bedste var da vi var i sommerhus", PILLS, C.GIVING_INFORMATION),
+        # Minimising the client's worry, judging the act, flat disagreement.
+        ("En måned er masser af tid. Det skal du slet ikke stresse over.", PILLS, C.CONFRONT),
+        ("Det var ikke særlig klogt at stoppe på egen hånd.", PILLS, C.CONFRONT),
+        ("det er altså noget helt andet, hash er ulovligt", PILLS, C.CONFRONT),
+        ("om du vil søge videre eller prøve noget helt andet, det er din beslutning", PILLS, C.EMPHASIZE_AUTONOMY),
+        ("så vidt jeg ved kan apoteket dosere dem for dig", PILLS, C.GIVING_INFORMATION),
+    ],
+)
+def test_fresh_batch_e_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary

@@ -587,7 +587,7 @@ class _Reader:
         if open_match is None and question:  # "Og du drikker hvor meget?"
             open_match = _first(lex.open_in_situ, norm, where, always, "open_in_situ", start, end)
             if (open_match is not None and closed_at is not None
-                    and not norm[closed_at.end():open_match.start()].strip()):
+                    and not norm[closed_at.end():open_match.start()].strip(" ,")):
                 # "Ved du hvornår det starter?" asks yes or no about an embedded question: closed.
                 open_match = None
         if open_match:
