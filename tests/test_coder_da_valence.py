@@ -317,3 +317,29 @@ PILLS = "Jeg glemmer mine blodtrykspiller hver anden dag. Det er ikke fordi jeg 
 )
 def test_fresh_batch_e_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
     assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # A wh-word with a subject after it (also a noun in the definite form) is an indirect question
+        # inside a statement; "hvad der …" too, unless typed with "?".
+        ("du forstår ikke, hvorfor vægten ikke flytter sig", PILLS, C.SIMPLE_REFLECTION),
+        ("det er svært, hvad gør dig mest nervøs", PILLS, C.OPEN_QUESTION),
+        ("hvad der skal ske efter de tre uger bestemmer du helt selv", PILLS, C.EMPHASIZE_AUTONOMY),
+        ("hvad der skal til?", PILLS, C.OPEN_QUESTION),
+        # Siding with the doctor or the family, in more words.
+        ("Din mor har nu en pointe.", PILLS, C.CONFRONT),
+        ("din læge har nok sine grunde til at sige det", PILLS, C.CONFRONT),
+        ("nej nej, sådan må du ikke snakke om dig selv, det passer jo slet ikke", PILLS, C.CONFRONT),
+        # Arguments for the better choice; V2 after a conditional clause.
+        ("det ville være endnu bedre hvis du også stoppede med den", PILLS, C.PERSUADE),
+        ("selv hvis det var mindre skadeligt, ville det stadig være bedst for dig at stoppe", PILLS, C.PERSUADE),
+        # Permission requests with a typo ("lust") or asking whether the client wants to know.
+        ("jeg har nogle tanker om det. har du lust til at høre dem", PILLS, C.ASK_PERMISSION),
+        ("vil du vide lidt om hvilken hjælp man kan få", PILLS, C.ASK_PERMISSION),
+        ("vil du hører om dem også", PILLS, C.ASK_PERMISSION),
+    ],
+)
+def test_fresh_batch_f_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
