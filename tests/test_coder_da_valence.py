@@ -339,6 +339,17 @@ def test_fresh_batch_e_patterns(coder: Coder, text: str, context: str, primary: 
         ("jeg har nogle tanker om det. har du lust til at høre dem", PILLS, C.ASK_PERMISSION),
         ("vil du vide lidt om hvilken hjælp man kan få", PILLS, C.ASK_PERMISSION),
         ("vil du hører om dem også", PILLS, C.ASK_PERMISSION),
+        # Autonomy followed by the learner's own recommendation or a leading "du vil vel gerne …" pushes.
+        ("det er dit liv, men jeg vil altså anbefale dig at vælge noget kortere", PILLS, C.PERSUADE),
+        ("du bestemmer selv, men jeg vil nu sige at en uddannelse giver flere døre", PILLS, C.PERSUADE),
+        ("det er op til dig, men du vil vel gerne have det knæ ordnet, ikke", PILLS, C.PERSUADE),
+        ("så der er rigtig god grund til at finde en type du kan tåle", PILLS, C.PERSUADE),
+        # What the family says about the client is reported; agreeing with it sides against the client.
+        ("din mor tror du er narkoman", PILLS, C.SIMPLE_REFLECTION),
+        ("du er narkoman", PILLS, C.CONFRONT),
+        ("når din kone siger det, er der nok noget om det", PILLS, C.CONFRONT),
+        ("de fleste skal igennem flere forsøg, så det gælder bare om at prøve igen", PILLS, C.PERSUADE),
+        ("kunne det være en hjælp hvis jeg fortalte hvordan jeg kan støtte dig", PILLS, C.ASK_PERMISSION),
     ],
 )
 def test_fresh_batch_f_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
