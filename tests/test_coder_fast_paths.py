@@ -116,6 +116,9 @@ def test_phrase_lists_tried_at_their_starts_find_what_a_full_scan_finds(lang: st
     ("(?:rigtig )?mange (?:folk|andre)", ("rigtig ", "mange ")),
     ("(?:(?:a )?b|c)d", ("a ", "b", "c")),  # "b" is followed by "d": not a whole word
     ("\\d+ ?%", tuple("0123456789")),
+    # A lookbehind reads before the match: the match starts with what follows it.
+    ("(?<!selvom\\s)(?<!hvis\\s)det er", ("det ",)),
+    ("(?<!\\bat\\s)du ender", ("du ",)),
     ("\\w+ betyder", ()),
     ("a|b", ()),
 ])

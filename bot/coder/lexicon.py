@@ -333,6 +333,11 @@ def _entry_starts(entry: str, ascii_fallback: bool, whole: bool = True) -> tuple
     source = entry.strip().lower() if whole else entry.lower()
     if not source or _top_level_bar(source):
         return ()
+    while source.startswith(("(?<!", "(?<=")):  # a lookbehind reads before the match: it starts after it
+        close = next((index for index, char, depth in _syntax(source) if char == ")" and depth == 0), -1)
+        if close < 0:
+            return ()
+        source = source[close + 1:]
     if source.startswith("(?:"):
         return _group_starts(source, ascii_fallback, whole)
     if source.startswith("\\d"):
