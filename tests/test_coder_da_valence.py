@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.coder import Coder
-from state_machines.codes import Code
+from state_machines.codes import Code, Valence
 
 C = Code
 
@@ -354,3 +354,37 @@ def test_fresh_batch_e_patterns(coder: Coder, text: str, context: str, primary: 
 )
 def test_fresh_batch_f_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
     assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # Careful writers' commas and the doctor's words asked about: a question, not advice.
+        ("Er det noget, du gerne vil høre om?", PILLS, C.ASK_PERMISSION),
+        ("har du noget imod jeg fortæller lidt om det", PILLS, C.ASK_PERMISSION),
+        ("har lægen sagt hvor længe du skulle tage dem", PILLS, C.CLOSED_QUESTION),
+        ("sagde lægen noget om hvordan du skulle gøre det", PILLS, C.CLOSED_QUESTION),
+        ("lægen har sagt det, så du skal stoppe", PILLS, C.PERSUADE),
+        # Autonomy in more forms.
+        ("Hvis du stopper, skal det være din egen beslutning og ikke kun hendes.", PILLS, C.EMPHASIZE_AUTONOMY),
+        ("Det er jer som forældre, der bestemmer, hvordan jeres aftener skal se ud.", PILLS, C.EMPHASIZE_AUTONOMY),
+        ("Det er en personlig beslutning, og den tilhører dig.", PILLS, C.EMPHASIZE_AUTONOMY),
+        ("beslutningen er din", PILLS, C.EMPHASIZE_AUTONOMY),
+        ("Mit råd vil være, at du lægger en plan. Men beslutningen er selvfølgelig din.", PILLS,
+         C.PERSUADE_WITH_PERMISSION),
+        # Siding with the partner, rhetorical "is it worth it"; understanding the client's feeling is not siding.
+        ("Jeg kan egentlig godt forstå din kæreste.", PILLS, C.CONFRONT),
+        ("jeg kan godt forstå din frustration", PILLS, C.OTHER),
+        ("Men den pause koster dig jo dine lunger. Er den virkelig det værd?", PILLS, C.CONFRONT),
+        ("synes du selv det giver mening at blive ved", PILLS, C.CONFRONT),
+    ],
+)
+def test_fresh_batch_g_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
+
+
+def test_advice_words_inside_the_clients_doubt_are_not_advice(coder: Coder) -> None:
+    # "du skal" reports what the client weighs ("er i tvivl om, hvorvidt …"), in careful writers' commas too.
+    for text in ("Du er i tvivl om, hvorvidt du skal nævne angsten.", "du er i tvivl om du skal nævne angsten"):
+        coded = coder.code(text, PILLS, "da")
+        assert coded.valence is not Valence.INCONSISTENT and Code.PERSUADE not in coded.codes
