@@ -23,10 +23,10 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from bot.coder.coder import Coder
 from bot.coder.model import BEHAVIOURS, MACRO, WEIGHTS_FILE, CoderModel
@@ -143,13 +143,10 @@ def outcomes_of(coder: Coder, cases: Sequence[Case]) -> list[Outcome]:
 
 
 def read_danish(path: Path) -> list[Case]:
-    cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            code = Code(item["code"])
-            cases.append(Case(item["text"], item["context"], MACRO[code], code))
-    return cases
+    """The cases of a Danish JSON Lines file (`training.load_danish`: a malformed line names its number)."""
+    from bot.coder.training import load_danish
+
+    return [Case(sample.text, sample.context, sample.behaviour, sample.code) for sample in load_danish(path)]
 
 
 def speed(coder: Coder, replies: Sequence[tuple[str, str]], seconds: float = 2.0) -> float:
@@ -220,8 +217,35 @@ def print_section(out: TextIO, title: str, report: dict[str, Any], baseline: dic
 
 # --- the command ----------------------------------------------------------------------------------
 
+_Item = TypeVar("_Item")
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+
+class DataError(Exception):
+    """A data file the evaluation needs is missing or malformed (one line for the user)."""
+
+
+def read_data(path: Path, read: Callable[[Path], list[_Item]], what: str, flag: str) -> list[_Item]:
+    """`read(path)`; a missing or malformed file raises `DataError` naming the file and the option to give another."""
+    if not path.is_file():
+        raise DataError(f"{what} not found: {path} (give another with {flag} PATH)")
+    try:
+        return read(path)
+    except KeyError as error:  # a CSV without a column the reader needs
+        raise DataError(f"{what} unreadable: {path}: no {error} column") from error
+    except (OSError, ValueError) as error:  # bad JSON or UTF-8, an unknown code
+        raise DataError(f"{what} unreadable: {path}: {error}") from error
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # read when called: the stream in use then, not at import
+    try:
+        return _run(args, out)
+    except DataError as error:
+        out.write(f"eval-coder: {error}\n")
+        return 1
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.coder import training
 
     annomi = Path(args.annomi) if args.annomi else training.ANNOMI
@@ -230,15 +254,16 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     rules = Coder(model=None)
     results: dict[str, Any] = {}
     started = time.perf_counter()
+    test_cases = read_data(da_test, read_danish, "Danish test set", "--da-test")
     if not args.no_cv:
+        an = read_data(annomi, training.load_annomi, "AnnoMI transcripts", "--annomi")
+        dev = read_data(da_dev, training.load_danish, "Danish dev set", "--da-dev")
         try:
             import sklearn  # noqa: F401
         except ImportError:
             out.write("eval-coder: cross-validation needs the train extra (pip install -e '.[train]'); "
                       "use --no-cv for the held-out test and speed only\n")
             return 1
-        an = training.load_annomi(annomi)
-        dev = training.load_danish(da_dev)
         training.featurize([*an, *dev], rules)
         config = training.Config()
         models: dict[int, CoderModel] = {}
@@ -265,12 +290,12 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if shipped.model is None:
         out.write("eval-coder: no shipped weights (bot/coder/model_data/weights.json.gz): run scripts/train_coder.py\n")
         return 1
-    test_cases = read_danish(da_test)
     results["da_test"] = report_danish(test_cases, outcomes_of(shipped, test_cases))
     results["da_test_rules"] = report_danish(test_cases, outcomes_of(rules, test_cases))
     replies = [(c.text, c.context) for c in test_cases]
-    if annomi.exists():
-        replies += [(s.text, s.context) for s in training.load_annomi(annomi)[:1000]]
+    if annomi.is_file():  # English replies too when AnnoMI is there; the test set alone otherwise
+        replies += [(s.text, s.context) for s in read_data(annomi, training.load_annomi, "AnnoMI transcripts",
+                                                           "--annomi")[:1000]]
     results["speed"] = {"replies_per_second": round(speed(shipped, replies, args.seconds)),
                         "rules_only_replies_per_second": round(speed(rules, replies, args.seconds / 2)),
                         "model_load_seconds": round(load_seconds(), 3),

@@ -117,13 +117,19 @@ def load_annomi(path: Path = ANNOMI) -> list[Sample]:
 
 
 def load_danish(path: Path) -> list[Sample]:
+    """The labelled replies of a Danish JSON Lines file; a malformed line raises ValueError naming its number."""
     samples = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        item = json.loads(line)
-        code = Code(item["code"])
-        samples.append(Sample(item["text"], item["context"], f"da:{item['context']}", MACRO[code], code, "da"))
+        try:
+            item = json.loads(line)
+            code = Code(item["code"])
+            samples.append(Sample(item["text"], item["context"], f"da:{item['context']}", MACRO[code], code, "da"))
+        except KeyError as error:
+            raise ValueError(f"line {number}: no {error} field") from error
+        except (ValueError, TypeError) as error:  # not JSON, not an object, an unknown code
+            raise ValueError(f"line {number}: {error}") from error
     return samples
 
 
