@@ -388,3 +388,32 @@ def test_advice_words_inside_the_clients_doubt_are_not_advice(coder: Coder) -> N
     for text in ("Du er i tvivl om, hvorvidt du skal nævne angsten.", "du er i tvivl om du skal nævne angsten"):
         coded = coder.code(text, PILLS, "da")
         assert coded.valence is not Valence.INCONSISTENT and Code.PERSUADE not in coded.codes
+
+
+HOW = "Kan du ikke bare fortælle mig hvordan man holder op? Jeg har prøvet selv og det duer ikke."
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "primary"),
+    [
+        # Bare commands push; "sæt dig" is hospitality. After "fortæl mig hvordan man …" advice is asked for.
+        ("sæt vækkeuret til otte", PILLS, C.PERSUADE),
+        ("åbn ét brev i aften", PILLS, C.PERSUADE),
+        ("det sker sgu for alle, sæt dig bare", PILLS, C.SIMPLE_REFLECTION),
+        ("læg en plan for aftenerne", HOW, C.PERSUADE_WITH_PERMISSION),
+        ("Det, der hjælper mange, er at sætte en stopdato.", HOW, C.PERSUADE_WITH_PERMISSION),
+        # Permission in more words.
+        ("har du lyst til et par idéer til at komme i gang", PILLS, C.ASK_PERMISSION),
+        ("har du lyst at høre hvordan hash påvirker søvn", PILLS, C.ASK_PERMISSION),
+        ("Er det noget, du kunne tænke dig at høre om?", PILLS, C.ASK_PERMISSION),
+        # Polite confrontation: minimising, moralising, a label.
+        ("så egentlig burde det her ikke være så svært", PILLS, C.CONFRONT),
+        ("Sådan gør man altså ikke med den slags medicin.", PILLS, C.CONFRONT),
+        ("En flaske hver aften er altså et misbrug", PILLS, C.CONFRONT),
+        ("det kan enhver da", PILLS, C.CONFRONT),
+        ("Hun har ret. Det er på tide, du tager dig sammen.", PILLS, C.CONFRONT),
+        ("du tænker at hun har ret", PILLS, C.SIMPLE_REFLECTION),
+    ],
+)
+def test_fresh_batch_h_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+    assert coder.code(text, context, "da").primary is primary
