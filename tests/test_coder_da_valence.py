@@ -30,9 +30,7 @@ def coder() -> Coder:
     return Coder(model=None)
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+PRIMARY_CASES: list[tuple[str, str, Code]] = [
         # "nu skal du ikke …" scolds; the list's whole-word end used to make the branch unreachable.
         ("nu skal du ikke glæde dig for tidligt", INTERVIEW, C.CONFRONT),
         # Reproach and generalising.
@@ -88,10 +86,7 @@ def coder() -> Coder:
         ("hvad er vigtigst for dig at nå på de ti minutter", LATE, C.SEEK_COLLABORATION),
         ("hvad har du brug for fra mig denne gang", SEVEN, C.SEEK_COLLABORATION),
         ("kunne vi kigge på hvordan du kan beholde vennerne og stadig skære ned", SEVEN, C.SEEK_COLLABORATION),
-    ],
-)
-def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
+]
 
 
 @pytest.mark.parametrize("text", ["nu skal du ikke føle dig presset", "nu skal du ikke gøre noget du ikke vil",
@@ -182,9 +177,7 @@ STUDY = "Eksamen er om to uger og jeg har ikke åbnet en bog."
 FOOD = "Jeg ved ikke om jeg gider mere. Kan du ikke bare fortælle mig hvad jeg skal spise?"
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+BATCH_C: list[tuple[str, str, Code]] = [
         # A question for a number asks about the client's plan: its "du skal" is not advice ...
         ("hvor mange fag er det du skal op i", STUDY, C.CLOSED_QUESTION),
         # ... but "skal du ikke bare …" suggests.
@@ -229,19 +222,14 @@ FOOD = "Jeg ved ikke om jeg gider mere. Kan du ikke bare fortælle mig hvad jeg 
         ("det skulle du tale med lægen om", STUDY, C.PERSUADE),
         ("kunne du ikke prøve at gå en tur i stedet", STUDY, C.PERSUADE),
         ("og hvor længe tror du lige det holder", STUDY, C.CONFRONT),
-    ],
-)
-def test_fresh_batch_c_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
+]
 
 
 SLEEP = "Det er det eneste der får mig til at sove. Uden et par øl ligger jeg bare og stirrer op i loftet."
 EAT = "Hvad skal jeg egentlig spise? Der er så mange forskellige råd, at jeg ikke ved hvad jeg skal tro på."
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+BATCH_D: list[tuple[str, str, Code]] = [
         # Advice with the modal after an adverb (V2) or after "nu"; plural "I"; suggestions with "du kunne".
         ("så måske skulle du prøve det en måned", SLEEP, C.PERSUADE),
         ("flot, og nu må du ikke give op, du er næsten i mål", SLEEP, C.PERSUADE),
@@ -273,18 +261,13 @@ EAT = "Hvad skal jeg egentlig spise? Der er så mange forskellige råd, at jeg i
         ("jeg kender nogle søvnråd, er det noget du vil høre om", SLEEP, C.ASK_PERMISSION),
         # A judgement word inside "selvom …" is the client's feeling, not the learner's verdict.
         ("du siger det alligevel, selvom det er pinligt. det er modigt", SLEEP, C.AFFIRM),
-    ],
-)
-def test_fresh_batch_d_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
+]
 
 
 PILLS = "Jeg glemmer mine blodtrykspiller hver anden dag. Det er ikke fordi jeg ikke vil, jeg er bare glemsom."
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+BATCH_E: list[tuple[str, str, Code]] = [
         # Careful writers put a comma before the embedded question: still a yes/no question (rule 4).
         ("Ved du, hvor mange breve der ligger uåbnede?", PILLS, C.CLOSED_QUESTION),
         ("ved du hvor mange breve der ligger", PILLS, C.CLOSED_QUESTION),
@@ -313,15 +296,10 @@ PILLS = "Jeg glemmer mine blodtrykspiller hver anden dag. Det er ikke fordi jeg 
         ("det er altså noget helt andet, hash er ulovligt", PILLS, C.CONFRONT),
         ("om du vil søge videre eller prøve noget helt andet, det er din beslutning", PILLS, C.EMPHASIZE_AUTONOMY),
         ("så vidt jeg ved kan apoteket dosere dem for dig", PILLS, C.GIVING_INFORMATION),
-    ],
-)
-def test_fresh_batch_e_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+BATCH_F: list[tuple[str, str, Code]] = [
         # A wh-word with a subject after it (also a noun in the definite form) is an indirect question
         # inside a statement; "hvad der …" too, unless typed with "?".
         ("du forstår ikke, hvorfor vægten ikke flytter sig", PILLS, C.SIMPLE_REFLECTION),
@@ -350,15 +328,10 @@ def test_fresh_batch_e_patterns(coder: Coder, text: str, context: str, primary: 
         ("når din kone siger det, er der nok noget om det", PILLS, C.CONFRONT),
         ("de fleste skal igennem flere forsøg, så det gælder bare om at prøve igen", PILLS, C.PERSUADE),
         ("kunne det være en hjælp hvis jeg fortalte hvordan jeg kan støtte dig", PILLS, C.ASK_PERMISSION),
-    ],
-)
-def test_fresh_batch_f_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+BATCH_G: list[tuple[str, str, Code]] = [
         # Careful writers' commas and the doctor's words asked about: a question, not advice.
         ("Er det noget, du gerne vil høre om?", PILLS, C.ASK_PERMISSION),
         ("har du noget imod jeg fortæller lidt om det", PILLS, C.ASK_PERMISSION),
@@ -377,10 +350,7 @@ def test_fresh_batch_f_patterns(coder: Coder, text: str, context: str, primary: 
         ("jeg kan godt forstå din frustration", PILLS, C.OTHER),
         ("Men den pause koster dig jo dine lunger. Er den virkelig det værd?", PILLS, C.CONFRONT),
         ("synes du selv det giver mening at blive ved", PILLS, C.CONFRONT),
-    ],
-)
-def test_fresh_batch_g_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
-    assert coder.code(text, context, "da").primary is primary
+]
 
 
 def test_advice_words_inside_the_clients_doubt_are_not_advice(coder: Coder) -> None:
@@ -393,9 +363,7 @@ def test_advice_words_inside_the_clients_doubt_are_not_advice(coder: Coder) -> N
 HOW = "Kan du ikke bare fortælle mig hvordan man holder op? Jeg har prøvet selv og det duer ikke."
 
 
-@pytest.mark.parametrize(
-    ("text", "context", "primary"),
-    [
+BATCH_H: list[tuple[str, str, Code]] = [
         # Bare commands push; "sæt dig" is hospitality. After "fortæl mig hvordan man …" advice is asked for.
         ("sæt vækkeuret til otte", PILLS, C.PERSUADE),
         ("åbn ét brev i aften", PILLS, C.PERSUADE),
@@ -413,7 +381,12 @@ HOW = "Kan du ikke bare fortælle mig hvordan man holder op? Jeg har prøvet sel
         ("det kan enhver da", PILLS, C.CONFRONT),
         ("Hun har ret. Det er på tide, du tager dig sammen.", PILLS, C.CONFRONT),
         ("du tænker at hun har ret", PILLS, C.SIMPLE_REFLECTION),
-    ],
-)
-def test_fresh_batch_h_patterns(coder: Coder, text: str, context: str, primary: Code) -> None:
+]
+
+
+@pytest.mark.parametrize(("text", "context", "primary"),
+                         [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H])
+def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
+    """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
+    patterns each fresh batch of Danish replies showed, with near misses."""
     assert coder.code(text, context, "da").primary is primary

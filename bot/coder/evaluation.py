@@ -255,8 +255,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     results: dict[str, Any] = {}
     started = time.perf_counter()
     test_cases = read_data(da_test, read_danish, "Danish test set", "--da-test")
-    if not args.no_cv:
+    an: list[training.Sample] = []
+    if not args.no_cv or annomi.is_file():  # without CV, AnnoMI only adds English replies to the speed test
         an = read_data(annomi, training.load_annomi, "AnnoMI transcripts", "--annomi")
+    if not args.no_cv:
         dev = read_data(da_dev, training.load_danish, "Danish dev set", "--da-dev")
         try:
             import sklearn  # noqa: F401
@@ -293,9 +295,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     results["da_test"] = report_danish(test_cases, outcomes_of(shipped, test_cases))
     results["da_test_rules"] = report_danish(test_cases, outcomes_of(rules, test_cases))
     replies = [(c.text, c.context) for c in test_cases]
-    if annomi.is_file():  # English replies too when AnnoMI is there; the test set alone otherwise
-        replies += [(s.text, s.context) for s in read_data(annomi, training.load_annomi, "AnnoMI transcripts",
-                                                           "--annomi")[:1000]]
+    replies += [(s.text, s.context) for s in an[:1000]]
     results["speed"] = {"replies_per_second": round(speed(shipped, replies, args.seconds)),
                         "rules_only_replies_per_second": round(speed(rules, replies, args.seconds / 2)),
                         "model_load_seconds": round(load_seconds(), 3),

@@ -690,7 +690,7 @@ class _Reader:
                 turns.append(comma + 1)
                 comma = norm.find(",", comma + 1, end)
             for turn in sorted(turns):
-                at = turn + len(norm[turn:end]) - len(norm[turn:end].lstrip())
+                at = end - len(norm[turn:end].lstrip())
                 connective = lex.connective_prefix.match(norm, at, end)
                 command = lex.imperatives.match(norm, connective.end() if connective else at, end)
                 if command is not None:
