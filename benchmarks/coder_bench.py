@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.coder import Coder  # noqa: E402
-from bot.coder.evaluation import load_seconds, read_danish, speed  # noqa: E402
+from bot.coder.evaluation import load_seconds, read_labelled, speed  # noqa: E402
 from bot.coder.training import ANNOMI, DA_DEV, load_annomi  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if coder.model is None:
         print("no shipped weights: run scripts/train_coder.py", file=sys.stderr)
         return 1
-    sets = {"danish (da_dev)": [(c.text, c.context) for c in read_danish(DA_DEV)]}
+    sets = {"danish (da_dev)": [(c.text, c.context) for c in read_labelled(DA_DEV, "da")]}
     if ANNOMI.exists():
         sets["english (AnnoMI)"] = [(s.text, s.context) for s in load_annomi(ANNOMI)[:1000]]
     rules = Coder(model=None)

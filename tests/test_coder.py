@@ -800,7 +800,21 @@ def test_spelling_variants_extend_every_phrase_but_not_word_sets() -> None:
     assert not parse_lexicon(data, "da.yaml").codes[Code.CONFRONT].search("det er ik i orden")
 
 
-@pytest.mark.parametrize("value", [["ikke"], {"ikke": "ik"}, {"ikke": ["i k"]}, {"ik(": ["ik"]}])
+def test_english_phone_spellings_match_the_phrases_written_with_apostrophes() -> None:
+    data = read_data_file("en.yaml")
+    lexicon = parse_lexicon(data, "en.yaml")
+    autonomy = lexicon.codes[Code.EMPHASIZE_AUTONOMY]
+    assert autonomy.search("thats ur call") and autonomy.search("its totally up to u")
+    assert lexicon.codes[Code.CONFRONT].search("u r in denial") and lexicon.codes[Code.CONFRONT].search("ur an addict")
+    assert not lexicon.codes[Code.CONFRONT].search("you're an adult")
+    # "you" is replaced as a word, never inside "you're" (which has its own variants).
+    assert lexicon.codes[Code.CONFRONT].search("youre an addict")
+    data["spelling_variants"] = {}
+    assert not parse_lexicon(data, "en.yaml").codes[Code.EMPHASIZE_AUTONOMY].search("thats ur call")
+
+
+@pytest.mark.parametrize("value", [["ikke"], {"ikke": "ik"}, {"ikke": ["i k"]}, {"ik(": ["ik"]},
+                                   {"'s": ["s"]}, {"don't": ["don't("]}])
 def test_bad_spelling_variants_are_reported(value: object) -> None:
     data = read_data_file("da.yaml")
     data["spelling_variants"] = value

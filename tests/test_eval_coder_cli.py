@@ -35,10 +35,22 @@ def test_a_malformed_danish_file_is_one_line_naming_file_and_line(
     assert output.out.count("\n") == 1 and "Traceback" not in output.out + output.err
 
 
-def test_a_missing_file_names_the_option_that_gives_another(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("option", "what"), [("--da-test", "Danish test set"), ("--en-test", "English test set")])
+def test_a_missing_file_names_the_option_that_gives_another(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, what: str) -> None:
     missing = tmp_path / "nowhere.jsonl"
-    assert main(["eval-coder", "--no-cv", "--da-test", str(missing)]) == 1
-    expected = f"eval-coder: Danish test set not found: {missing} (give another with --da-test PATH)\n"
+    assert main(["eval-coder", "--no-cv", option, str(missing)]) == 1
+    expected = f"eval-coder: {what} not found: {missing} (give another with {option} PATH)\n"
+    assert capsys.readouterr().out == expected
+
+
+def test_a_missing_english_dev_set_stops_before_any_training(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "en_dev.jsonl"
+    annomi = tmp_path / "annomi.csv"  # readable and empty: the English dev set is the first thing missing
+    annomi.write_text("transcript_id,interlocutor,utterance_text,main_therapist_behaviour\n", encoding="utf-8")
+    assert main(["eval-coder", "--annomi", str(annomi), "--en-dev", str(missing)]) == 1
+    expected = f"eval-coder: English dev set not found: {missing} (give another with --en-dev PATH)\n"
     assert capsys.readouterr().out == expected
 
 

@@ -3,14 +3,15 @@
 Sections (each printed with accuracy, macro-F1, per-class F1 and the confusion matrix):
 
 1. AnnoMI (English, expert-coded), 5-fold cross-validation grouped by transcript: each fold's model
-   is trained on the other transcripts plus all of da_dev and scored on the held-out transcripts
+   is trained on the other transcripts plus all of da_dev and en_dev and scored on the held-out transcripts
    (context = the client's previous utterance). Our codes are mapped to AnnoMI's four behaviours.
    Also open-vs-closed F1 (gold questions with an open/closed subtype: the model's choice between
    the two) and simple-vs-complex F1 (the same for reflections).
-2. Danish dev set, 5-fold cross-validation grouped by client line (training: the other folds + all
-   of AnnoMI): 13-way scores and valence accuracy.
-3. Danish test set (held out: never used for training or tuning), scored with the shipped model,
-   which was trained on all of AnnoMI and da_dev.
+2. Learner replies labelled with all 13 codes, Danish (da_dev) and English (en_dev): 5-fold
+   cross-validation grouped by client line (training: the other folds + all of the other sets):
+   13-way scores and valence accuracy.
+3. The held-out test sets of learner replies (da_test, en_test: never used for training or tuning),
+   scored with the shipped model, which was trained on all of AnnoMI, da_dev and en_dev.
 4. Speed: replies per second of `Coder.code` on one core (CPU time), and the model's load time.
 
 Sections 1-2 train models: they need the `train` extra (scikit-learn, numpy) and take a few
@@ -33,6 +34,7 @@ from bot.coder.model import BEHAVIOURS, MACRO, WEIGHTS_FILE, CoderModel
 from state_machines.codes import VALENCE, Code
 
 _DATA_HELP = "defaults: ../shared/data/annomi/annomi_train.csv and data/coder/ next to the package"
+_LANGUAGE_NAMES = {"da": "Danish", "en": "English"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,8 @@ def report_annomi(cases: Sequence[Case], outcomes: Sequence[Outcome]) -> dict[st
                                           Code.COMPLEX_REFLECTION).to_json()}
 
 
-def report_danish(cases: Sequence[Case], outcomes: Sequence[Outcome]) -> dict[str, Any]:
+def report_coded(cases: Sequence[Case], outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Scores on learner replies labelled with all 13 codes (the Danish and English sets)."""
     gold = [c.code for c in cases if c.code is not None]
     predicted = [o.code for c, o in zip(cases, outcomes, strict=True) if c.code is not None]
     valence = sum(VALENCE[g] == VALENCE[p] for g, p in zip(gold, predicted, strict=True)) / max(1, len(gold))
@@ -142,11 +145,12 @@ def outcomes_of(coder: Coder, cases: Sequence[Case]) -> list[Outcome]:
     return result
 
 
-def read_danish(path: Path) -> list[Case]:
-    """The cases of a Danish JSON Lines file (`training.load_danish`: a malformed line names its number)."""
-    from bot.coder.training import load_danish
+def read_labelled(path: Path, lang: str) -> list[Case]:
+    """The cases of a JSON Lines file of labelled replies (`training.load_labelled`: a malformed line names its
+    number)."""
+    from bot.coder.training import load_labelled
 
-    return [Case(sample.text, sample.context, sample.behaviour, sample.code) for sample in load_danish(path)]
+    return [Case(sample.text, sample.context, sample.behaviour, sample.code) for sample in load_labelled(path, lang)]
 
 
 def speed(coder: Coder, replies: Sequence[tuple[str, str]], seconds: float = 2.0) -> float:
@@ -236,6 +240,13 @@ def read_data(path: Path, read: Callable[[Path], list[_Item]], what: str, flag: 
         raise DataError(f"{what} unreadable: {path}: {error}") from error
 
 
+def _labelled_set(name: str, path: Path, read: Callable[[Path, str], list[_Item]]) -> list[_Item]:
+    """One set of labelled learner replies ("da_dev", "en_test" …), read by `read(path, lang)`."""
+    lang, kind = name.split("_")
+    return read_data(path, lambda file: read(file, lang), f"{_LANGUAGE_NAMES[lang]} {kind} set",
+                     "--" + name.replace("_", "-"))
+
+
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # read when called: the stream in use then, not at import
     try:
@@ -249,24 +260,24 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.coder import training
 
     annomi = Path(args.annomi) if args.annomi else training.ANNOMI
-    da_dev = Path(args.da_dev) if args.da_dev else training.DA_DEV
-    da_test = Path(args.da_test) if args.da_test else training.DA_TEST
+    paths = {"da_dev": args.da_dev or training.DA_DEV, "en_dev": args.en_dev or training.EN_DEV,
+             "da_test": args.da_test or training.DA_TEST, "en_test": args.en_test or training.EN_TEST}
     rules = Coder(model=None)
     results: dict[str, Any] = {}
     started = time.perf_counter()
-    test_cases = read_data(da_test, read_danish, "Danish test set", "--da-test")
+    tests = {name: _labelled_set(name, Path(paths[name]), read_labelled) for name in ("da_test", "en_test")}
     an: list[training.Sample] = []
     if not args.no_cv or annomi.is_file():  # without CV, AnnoMI only adds English replies to the speed test
         an = read_data(annomi, training.load_annomi, "AnnoMI transcripts", "--annomi")
     if not args.no_cv:
-        dev = read_data(da_dev, training.load_danish, "Danish dev set", "--da-dev")
+        devs = {name: _labelled_set(name, Path(paths[name]), training.load_labelled) for name in ("da_dev", "en_dev")}
         try:
             import sklearn  # noqa: F401
         except ImportError:
             out.write("eval-coder: cross-validation needs the train extra (pip install -e '.[train]'); "
-                      "use --no-cv for the held-out test and speed only\n")
+                      "use --no-cv for the held-out tests and speed only\n")
             return 1
-        training.featurize([*an, *dev], rules)
+        training.featurize([*an, *devs["da_dev"], *devs["en_dev"]], rules)
         config = training.Config()
         models: dict[int, CoderModel] = {}
         collected: dict[int, Outcome] = {}
@@ -280,21 +291,24 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             collected[id(sample)] = Outcome(prediction.code, dict(prediction.probabilities))
             return prediction.code
 
-        for name, target, extra, report in (("annomi_cv", an, dev, report_annomi),
-                                             ("da_dev_cv", dev, an, report_danish)):
+        sets = {"annomi": an, **devs}
+        for name, report in (("annomi", report_annomi), ("da_dev", report_coded), ("en_dev", report_coded)):
+            target = sets[name]
             collected.clear()
+            extra = [sample for other, samples in sets.items() if other != name for sample in samples]
             training.cross_validate(target, extra, config, args.folds, predictor)
             cases = [Case(s.text, s.context, s.behaviour, s.code) for s in target]
             outcomes = [collected[id(s)] for s in target]
-            results[name] = report(cases, outcomes)
-            results[name + "_rules"] = report(cases, outcomes_of(rules, cases))
+            results[name + "_cv"] = report(cases, outcomes)
+            results[name + "_cv_rules"] = report(cases, outcomes_of(rules, cases))
     shipped = Coder()
     if shipped.model is None:
         out.write("eval-coder: no shipped weights (bot/coder/model_data/weights.json.gz): run scripts/train_coder.py\n")
         return 1
-    results["da_test"] = report_danish(test_cases, outcomes_of(shipped, test_cases))
-    results["da_test_rules"] = report_danish(test_cases, outcomes_of(rules, test_cases))
-    replies = [(c.text, c.context) for c in test_cases]
+    for name, cases in tests.items():
+        results[name] = report_coded(cases, outcomes_of(shipped, cases))
+        results[name + "_rules"] = report_coded(cases, outcomes_of(rules, cases))
+    replies = [(c.text, c.context) for c in tests["da_test"]]
     replies += [(s.text, s.context) for s in an[:1000]]
     results["speed"] = {"replies_per_second": round(speed(shipped, replies, args.seconds)),
                         "rules_only_replies_per_second": round(speed(rules, replies, args.seconds / 2)),
@@ -313,9 +327,12 @@ def _print_all(out: TextIO, results: dict[str, Any], folds: int) -> None:
     if "annomi_cv" in results:
         print_section(out, f"AnnoMI, {folds}-fold CV grouped by transcript (4-way therapist behaviour)",
                       results["annomi_cv"], results["annomi_cv_rules"])
-        print_section(out, f"Danish dev, {folds}-fold CV grouped by client line (13 codes)",
-                      results["da_dev_cv"], results["da_dev_cv_rules"])
-    print_section(out, "Danish test (held out), shipped model (13 codes)", results["da_test"], results["da_test_rules"])
+        for lang in ("da", "en"):
+            print_section(out, f"{_LANGUAGE_NAMES[lang]} dev, {folds}-fold CV grouped by client line (13 codes)",
+                          results[f"{lang}_dev_cv"], results[f"{lang}_dev_cv_rules"])
+    for lang in ("da", "en"):
+        print_section(out, f"{_LANGUAGE_NAMES[lang]} test (held out), shipped model (13 codes)",
+                      results[f"{lang}_test"], results[f"{lang}_test_rules"])
     s = results["speed"]
     out.write(f"\n== Speed (one core, CPU time)\n  {s['replies_per_second']} replies/s with the model "
               f"({s['rules_only_replies_per_second']} rules only); model load {s['model_load_seconds']:.3f} s; "
@@ -331,14 +348,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--no-cv", action="store_true",
-                        help="skip the cross-validation (needs no train extra): held-out test and speed only")
+                        help="skip the cross-validation (needs no train extra): held-out tests and speed only")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     parser.add_argument("--annomi", help="AnnoMI CSV (default ../shared/data/annomi/annomi_train.csv)")
     parser.add_argument("--da-dev", help="Danish dev JSONL (default data/coder/da_dev.jsonl)")
     parser.add_argument("--da-test", help="Danish held-out test JSONL (default data/coder/da_test.jsonl)")
+    parser.add_argument("--en-dev", help="English dev JSONL (default data/coder/en_dev.jsonl)")
+    parser.add_argument("--en-test", help="English held-out test JSONL (default data/coder/en_test.jsonl)")
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to measure speed (default 3)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler=run)
 
 
-__all__ = ["Case", "Outcome", "Scores", "register", "report_annomi", "report_danish", "run", "scores"]
+__all__ = ["Case", "Outcome", "Scores", "register", "report_annomi", "report_coded", "run", "scores"]

@@ -560,13 +560,16 @@ class _Reader:
         """`spelling_variants` (a word → the other ways learners type it) as a whole-word pattern and the
         alternation each word becomes in every phrase ("ikke" → "(?:ikke|ikk|ik)")."""
         if not isinstance(value, Mapping) or not all(
-                isinstance(word, str) and word.isalpha() and isinstance(variants, list)
-                and all(isinstance(v, str) and v.isalpha() for v in variants) for word, variants in value.items()):
+                _is_word(word) and isinstance(variants, list) and all(map(_is_word, variants))
+                for word, variants in value.items()):
             raise self.fail("spelling_variants", "expected a mapping of a word to a list of words")
         if not value:
             return None
-        words = {word.lower(): "(?:" + "|".join([word.lower(), *variants]) + ")" for word, variants in value.items()}
-        return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)"), words
+        words = {word.lower(): "(?:" + "|".join(map(re.escape, [word.lower(), *variants])) + ")"
+                 for word, variants in value.items()}
+        # Longest first, so that "you're" is replaced whole, not as "you" + "'re".
+        ordered = sorted(words, key=lambda word: (-len(word), word))
+        return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?![\w'])"), words
 
     def fail(self, key: str, message: str) -> LexiconError:
         return LexiconError(f"{self.source}: {key}: {message}")
@@ -603,6 +606,11 @@ class _Reader:
 
     def word_set(self, key: str) -> frozenset[str]:
         return frozenset(word.casefold() for word in self.strings(key, spelled=False))
+
+
+def _is_word(value: object) -> bool:
+    """A word as `spelling_variants` takes it: letters, and apostrophes inside ("don't", "you're")."""
+    return isinstance(value, str) and value.replace("'", "").isalpha() and not value.startswith("'")
 
 
 def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
