@@ -3,7 +3,7 @@
 Usage:  .venv/bin/python benchmarks/coder_bench.py [--seconds 5]
 
 Measured in CPU time of this process (one thread), so other load on the machine does not distort it.
-Replies: the Danish dev set (learner replies with their client lines) and the first 1,000 AnnoMI therapist
+Replies: the Danish and English dev sets (learner replies with their client lines) and the first 1,000 AnnoMI therapist
 utterances (English, longer) when ../shared/data is there. Each `Coder.code` call does the full work the
 bot does per turn: language detection, the rules (evidence) and the model (primary code). Load time is the
 best of five fresh reads of the weights file (gzip + JSON + packing), in a process that has already
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.coder import Coder  # noqa: E402
 from bot.coder.evaluation import load_seconds, read_labelled, speed  # noqa: E402
-from bot.coder.training import ANNOMI, DA_DEV, load_annomi  # noqa: E402
+from bot.coder.training import ANNOMI, DA_DEV, EN_DEV, load_annomi  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     if coder.model is None:
         print("no shipped weights: run scripts/train_coder.py", file=sys.stderr)
         return 1
-    sets = {"danish (da_dev)": [(c.text, c.context) for c in read_labelled(DA_DEV, "da")]}
+    sets = {"danish (da_dev)": [(c.text, c.context) for c in read_labelled(DA_DEV, "da")],
+            "english (en_dev)": [(c.text, c.context) for c in read_labelled(EN_DEV, "en")]}
     if ANNOMI.exists():
         sets["english (AnnoMI)"] = [(s.text, s.context) for s in load_annomi(ANNOMI)[:1000]]
     rules = Coder(model=None)
