@@ -5,7 +5,7 @@ Usage:  .venv/bin/python scripts/train_coder.py [--annomi PATH] [--da-dev PATH] 
                                                [--tune-offsets]
 
 `--tune-offsets` only prints the per-code decision offsets tuned on the grouped cross-validated
-predictions (AnnoMI, da_dev; several minutes), to copy into `Config.offsets_da` / `offsets_en`.
+predictions (AnnoMI, da_dev with en_dev in training; several minutes), to copy into `Config.offsets_da` / `offsets_en`.
 
 Trains on ALL of AnnoMI's training transcripts and ALL of data/coder/da_dev.jsonl and en_dev.jsonl with the
 settings in `bot.coder.training.Config` (chosen by grouped cross-validation: `mi-trainer eval-coder`).

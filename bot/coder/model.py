@@ -7,10 +7,10 @@ names. `CoderModel` holds the weights (read once from `model/weights.json.gz`, p
 
 - `macro`: AnnoMI's four therapist behaviours (question, reflection, therapist_input, other);
 - one head per behaviour for the code inside it (question → open / closed / ask_permission, …);
-- `flat`: all 13 codes at once (trained on the Danish data).
+- `flat`: all 13 codes at once (trained on the Danish and English learner replies and on AnnoMI).
 
 `CoderModel.predict` combines them: P(code) = P(behaviour) · P(code | behaviour), mixed with the
-flat head for Danish (the mix weight is stored with the weights). No numpy at run time: a head is a
+flat head (a mix weight per language, stored with the weights). No numpy at run time: a head is a
 column of floats per class over one shared vocabulary, and a score is a sum over the reply's features.
 """
 

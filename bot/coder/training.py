@@ -7,7 +7,8 @@ previous utterance) and the learner replies labelled with all 13 codes (`data/co
 - `macro` (question / reflection / therapist_input / other): AnnoMI + learner replies mapped to the four;
 - `question`, `reflection`: AnnoMI subtypes (open/closed, simple/complex) + learner replies;
 - `therapist_input`: learner replies + AnnoMI "information" (→ giving_information);
-- `other`, `flat`: learner replies only (AnnoMI does not split "other" or advice by permission).
+- `other`: learner replies only (AnnoMI does not split "other" or advice by permission);
+- `flat` (13 codes): learner replies + AnnoMI (its codes where known, its "other" as other).
 
 Every head is an L2-regularised logistic regression (lbfgs, deterministic) over binary features.
 The vocabulary is the features seen in at least MIN_DF training replies; weights are pruned and
