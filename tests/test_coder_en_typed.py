@@ -77,3 +77,18 @@ def test_phone_typing_keeps_the_valence(coder: Coder, text: str, context: str, p
     """Lower case and without apostrophes, the reply keeps its MI-consistent or -inconsistent reading."""
     typed = text.lower().replace("'", "").replace("you", "u").rstrip(".?")
     assert VALENCE[coder.code(typed, context, "en").primary] == VALENCE[primary]
+
+
+@pytest.mark.parametrize(("text", "primary"), [
+    ("What did you think of the group?", C.OPEN_QUESTION),  # not "what did you think would happen"
+    ("what did u think about the leaflet", C.OPEN_QUESTION),
+    ("what did you think would happen, honestly", C.CONFRONT),
+    ("shes right tho", C.CONFRONT),  # siding with the mother
+])
+def test_near_misses_of_the_confront_phrases(coder: Coder, text: str, primary: Code) -> None:
+    assert coder.code(text, DRINK, "en").primary is primary
+
+
+def test_a_person_right_next_to_the_client_is_no_siding(coder: Coder) -> None:
+    assert VALENCE[coder.code("so she is right there next to you when you drink", DRINK, "en").primary] \
+        is not Valence.INCONSISTENT
