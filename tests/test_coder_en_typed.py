@@ -55,12 +55,22 @@ CASES: list[tuple[str, str, Code]] = [
 ]
 
 
+NEAR_MISSES: list[tuple[str, str, Code]] = [
+    # Near misses of the confront phrases "what did you think would happen" and "she's right".
+    ("What did you think of the group?", DRINK, C.OPEN_QUESTION),
+    ("what did u think about the leaflet", DRINK, C.OPEN_QUESTION),
+    ("what did you think would happen, honestly", DRINK, C.CONFRONT),
+    ("shes right tho", DRINK, C.CONFRONT),  # siding with the mother
+    ("so she is right there next to you when you drink", DRINK, C.SIMPLE_REFLECTION),
+]
+
+
 @pytest.fixture(scope="module")
 def coder() -> Coder:
     return Coder()
 
 
-@pytest.mark.parametrize(("text", "context", "primary"), CASES)
+@pytest.mark.parametrize(("text", "context", "primary"), CASES + NEAR_MISSES)
 def test_typed_english_reply_gets_its_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     assert coder.code(text, context, "en").primary is primary
 
@@ -74,21 +84,7 @@ VALENCED = [case for case in CASES if VALENCE[case[2]] is not Valence.NEUTRAL]
 
 @pytest.mark.parametrize(("text", "context", "primary"), VALENCED)
 def test_phone_typing_keeps_the_valence(coder: Coder, text: str, context: str, primary: Code) -> None:
-    """Lower case and without apostrophes, the reply keeps its MI-consistent or -inconsistent reading."""
-    typed = text.lower().replace("'", "").replace("you", "u").rstrip(".?")
+    """Lower case, "ur" for "you're", "u" for "you", no apostrophes: the reply keeps its MI-consistent or
+    -inconsistent reading."""
+    typed = text.lower().replace("you're", "ur").replace("'", "").replace("you", "u").rstrip(".?")
     assert VALENCE[coder.code(typed, context, "en").primary] == VALENCE[primary]
-
-
-@pytest.mark.parametrize(("text", "primary"), [
-    ("What did you think of the group?", C.OPEN_QUESTION),  # not "what did you think would happen"
-    ("what did u think about the leaflet", C.OPEN_QUESTION),
-    ("what did you think would happen, honestly", C.CONFRONT),
-    ("shes right tho", C.CONFRONT),  # siding with the mother
-])
-def test_near_misses_of_the_confront_phrases(coder: Coder, text: str, primary: Code) -> None:
-    assert coder.code(text, DRINK, "en").primary is primary
-
-
-def test_a_person_right_next_to_the_client_is_no_siding(coder: Coder) -> None:
-    assert VALENCE[coder.code("so she is right there next to you when you drink", DRINK, "en").primary] \
-        is not Valence.INCONSISTENT

@@ -567,9 +567,8 @@ class _Reader:
             return None
         words = {word.lower(): "(?:" + "|".join(map(re.escape, [word.lower(), *variants])) + ")"
                  for word, variants in value.items()}
-        # Longest first, so that "you're" is replaced whole, not as "you" + "'re".
-        ordered = sorted(words, key=lambda word: (-len(word), word))
-        return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?![\w'])"), words
+        # Not before an apostrophe: "you" in "you're" is not the word "you" ("you're" has its own variants).
+        return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?![\w'])"), words
 
     def fail(self, key: str, message: str) -> LexiconError:
         return LexiconError(f"{self.source}: {key}: {message}")
