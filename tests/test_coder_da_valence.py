@@ -383,9 +383,50 @@ BATCH_H: list[tuple[str, str, Code]] = [
         ("du tænker at hun har ret", PILLS, C.SIMPLE_REFLECTION),
 ]
 
+SCREEN = "Min søn sidder foran skærmen til kl 3 hver nat. Sig mig hvad jeg skal gøre, jeg er helt tom for ideer."
+STRAIGHT = "Sig det bare ligeud. Drikker jeg for meget? Jeg vil hellere have at du siger det."
+CHIPS = "Har du nogle gode ideer til hvad jeg kan spise om aftenen i stedet for chips?"
+BACK_OFF = "Du skal ikke komme og fortælle mig hvad jeg kan og ikke kan. Det har alle andre gjort i årevis."
+LATE_BUS = "Hej, undskyld jeg kommer for sent, bussen kørte fra mig."
+PREGNANT = "Jeg er gravid i uge 14 og har skåret ned til fem om dagen."
+
+
+BATCH_I: list[tuple[str, str, Code]] = [
+        # Requests for advice in more words ("sig mig hvad", "sig det bare ligeud", "hvad vil du anbefale") ...
+        ("tal med ham om det når I ikke er oppe at skændes", SCREEN, C.PERSUADE_WITH_PERMISSION),
+        ("jeg vil anbefale at du får taget levertal hos lægen", STRAIGHT, C.PERSUADE_WITH_PERMISSION),
+        ("prøv evt plaster først og se hvordan det går", "Hvad vil du anbefale, plaster eller tyggegummi?",
+         C.PERSUADE_WITH_PERMISSION),
+        # ... but "du skal ikke komme og fortælle mig hvad jeg kan" is discord, not a request.
+        ("nu skal du lige slappe lidt af", BACK_OFF, C.PERSUADE),
+        ("nu skal du lige slappe lidt af", "kan du ikke sige mig hvad jeg skal gøre", C.PERSUADE_WITH_PERMISSION),
+        # Short commands: "prøv" + a noun, "få", "bed om", "evt" before the command; "prøv at fortælle" asks.
+        ("prøv popcorn uden for meget smør", CHIPS, C.PERSUADE_WITH_PERMISSION),
+        ("få en lektiehjælper", "Jeg dumpede matematik igen. Jeg er vel bare dum.", C.PERSUADE),
+        ("bed om en ny sagsbehandler", "Min sagsbehandler hører aldrig efter.", C.PERSUADE),
+        ("prøv at fortælle lidt mere om det", CHIPS, C.OPEN_QUESTION),
+        ("man kan søge om SPS og få fx oplæsningsprogram", "Jeg er ordblind.", C.GIVING_INFORMATION),
+        # Praise typed without "at": "godt du kom"; not "så godt du kan", "jeg forstår godt du er træt".
+        ("godt du kom alligevel", LATE_BUS, C.AFFIRM),
+        ("stærkt at holde det kørende", "Jeg har gået tur hver dag i to uger nu.", C.AFFIRM),
+        ("du får tre børn til at køre, det er ikke småting", "Jeg har ikke tid med tre børn.", C.AFFIRM),
+        ("jeg forstår godt du er træt af at vente", LATE_BUS, C.COMPLEX_REFLECTION),
+        # Autonomy: nobody else decides, the right to live one's own way; a right to a service is information.
+        ("ingen andre end dig kan beslutte hvad det næste skridt skal være", PREGNANT, C.EMPHASIZE_AUTONOMY),
+        ("Det er dig, der bestemmer tempoet, og ingen ved bedre end dig, hvornår du er klar.", PREGNANT,
+         C.EMPHASIZE_AUTONOMY),
+        ("du tror du ved bedre end lægen", PREGNANT, C.SIMPLE_REFLECTION),
+        ("du har ret til at leve dit liv på din egen måde", PREGNANT, C.EMPHASIZE_AUTONOMY),
+        ("du har ret til at få en tolk med", PREGNANT, C.GIVING_INFORMATION),
+        # Reproach as a question; an opinion that something is best is a push.
+        ("synes du selv fem om dagen er okay når du er gravid?", PREGNANT, C.CONFRONT),
+        ("jeg tror ærligt talt det er bedst at være åben fra starten", CHIPS, C.PERSUADE),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
-                         [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H])
+                         [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
+                          *BATCH_I])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
