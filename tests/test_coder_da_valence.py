@@ -424,9 +424,60 @@ BATCH_I: list[tuple[str, str, Code]] = [
 ]
 
 
+PLASTERS = "Hjælper de der plastre overhovedet noget? Hvad synes du?"
+QUIT = "Jeg vil gerne stoppe."
+CLEAN_WEEK = "Jeg har ikke røget i en uge."
+BATCH_J: list[tuple[str, str, Code]] = [
+        # The client asks for the student's view ("Hvad synes du?", "hvad ville du så gøre", "kan du ikke
+        # bare give mig en plan"): advice is given with permission; the same advice unasked is a push.
+        ("prøv dem en uge og se", PLASTERS, C.PERSUADE_WITH_PERMISSION),
+        ("prøv dem en uge og se", "Jeg har købt nogle plastre.", C.PERSUADE),
+        ("start med to gåture om ugen", "Kan du ikke bare give mig en træningsplan?", C.PERSUADE_WITH_PERMISSION),
+        ("jeg ville sige ja", "Hvad synes du, skal jeg tage imod jobbet?", C.PERSUADE_WITH_PERMISSION),
+        ("jeg ville nok starte med weekenderne", "Okay, hvad ville du så gøre?", C.PERSUADE_WITH_PERMISSION),
+        ("mange har godt af at gå en tur efter aftensmaden", "Jeg spiser alt for sent.", C.PERSUADE),
+        ("mit bud er at starte med morgenmaden", "Jeg spiser for meget om aftenen.", C.PERSUADE),
+        ("det ville være klogt at spørge lægen først", "Jeg stopper bare med pillerne.", C.PERSUADE),
+        # "hvor man skal starte" is an indirect question, not advice; ending up better off is not a warning.
+        ("det er svært at vide hvor man skal starte med sådan en stor opgave", "Der er bare så meget.",
+         C.GIVING_INFORMATION),
+        ("så du ender med at have flere penge end nu", "Mister jeg så min kontanthjælp?", C.SIMPLE_REFLECTION),
+        ("hvis du ikke stopper, ender du med at miste jobbet", "Jeg drikker lidt for meget.", C.CONFRONT),
+        # Offers: "vil du se et eksempel", "ok at jeg …", "jeg kan fortælle …, hvis det kan hjælpe".
+        ("vil du se et eksempel", "Hvordan bliver det regnet ud?", C.ASK_PERMISSION),
+        ("vil du se det som en chance", "Hvordan bliver det regnet ud?", C.CLOSED_QUESTION),
+        ("ok at jeg siger hvad jeg har set virke for andre?", "Jeg har prøvet alt.", C.ASK_PERMISSION),
+        ("jeg kan godt fortælle hvad der typisk sker når man starter på medicinen, hvis det kan hjælpe",
+         "Lægen vil give mig medicin.", C.ASK_PERMISSION),
+        ("kan vi sætte dine udgifter op på papir", "Pengene slår aldrig til.", C.SEEK_COLLABORATION),
+        # Autonomy: "ingen her bestemmer hvad du skal" (its "du skal" is not advice), "du afgør selv", "vælg selv".
+        ("ingen her bestemmer hvad du skal", "I vil bare bestemme over mig.", C.EMPHASIZE_AUTONOMY),
+        ("du skal vælge et job nu", "I vil bare bestemme over mig.", C.PERSUADE),
+        ("du afgør selv hvor meget du vil drikke", "Jeg drikker kun i weekenden.", C.EMPHASIZE_AUTONOMY),
+        ("vælg selv hvilken dag du starter", QUIT, C.EMPHASIZE_AUTONOMY),
+        ("vælg en dag at starte", QUIT, C.PERSUADE),
+        # Praise: "stærkt du …", "klogt at …", "det har krævet noget af dig"; "godt du ved" is no praise.
+        ("stærkt du holder fast", CLEAN_WEEK, C.AFFIRM),
+        ("klogt at spørge lægen først", "Er det farligt at stoppe med pillerne?", C.AFFIRM),
+        ("det har krævet noget af dig", CLEAN_WEEK, C.AFFIRM),
+        ("det tror jeg godt du ved", "Ved ikke.", C.SIMPLE_REFLECTION),
+        # Short commands: "udskyd", "book", "slet", "gør nu …", "sig det hellere til …".
+        ("udskyd den første smøg en halv time", "Jeg ryger 20 om dagen.", C.PERSUADE),
+        ("book en tid hos lægen", "Jeg har ondt i ryggen igen.", C.PERSUADE),
+        ("slet appen", "Jeg spiller for meget på mobilen.", C.PERSUADE),
+        ("gør nu uddannelsen færdig", "Jeg overvejer at droppe ud.", C.PERSUADE),
+        ("sig det hellere til chefen", "Jeg har ikke fortalt det på arbejdet.", C.PERSUADE),
+        # Judgement as the whole reply, exasperation ("stop dog"), blame; the client's own judgement reflected.
+        ("uansvarligt.", "Jeg har selv stoppet min medicin.", C.CONFRONT),
+        ("stop dog med at klage", "Alt er bare skidt.", C.CONFRONT),
+        ("du må også selv tage noget ansvar", "Kommunen gør ingenting for mig.", C.CONFRONT),
+        ("du synes selv det er dumt", "Det er dumt, jeg ved det godt.", C.SIMPLE_REFLECTION),
+]
+
+
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
-                          *BATCH_I])
+                          *BATCH_I, *BATCH_J])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

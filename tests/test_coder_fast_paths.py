@@ -211,8 +211,10 @@ PINNED = [
     ("You said the \u212aelvin scale \u2014 so you\u2019re worried about the cost, right?", "It costs a lot.",
      '{"primary": "simple_reflection", "codes": ["simple_reflection", "complex_reflection"], "valence": '
      '"consistent", "lang": "en", "evidence": [{"code": "complex_reflection", "text": "worried"}]}'),
+    # The primary is the model's: retrained with round J (2026-11-24) it reads this echo of "fylder alt" as
+    # a simple reflection (it was complex before); the rules' evidence is unchanged.
     ("Så det du siger er, at arbejdet fylder rigtig meget for dig lige nu", "Arbejdet fylder alt, jeg kan ikke sove.",
-     '{"primary": "complex_reflection", "codes": ["complex_reflection", "simple_reflection"], "valence": '
+     '{"primary": "simple_reflection", "codes": ["simple_reflection"], "valence": '
      '"consistent", "lang": "da", "evidence": [{"code": "simple_reflection", "text": "Så det du siger"}]}'),
 ]
 
