@@ -475,9 +475,43 @@ BATCH_J: list[tuple[str, str, Code]] = [
 ]
 
 
+PHONE = "Min datter siger jeg er for meget på telefonen."
+NO_BED = "Jeg har ingen steder at sove."
+BATCH_K: list[tuple[str, str, Code]] = [
+        # Information: a duty the client does not have, "det kommer an på …".
+        ("du har ingen pligt til at fortælle det til arbejdsgiveren", "Skal jeg sige det til min chef?",
+         C.GIVING_INFORMATION),
+        ("det kommer an på din dosis", "Kan jeg drikke på lithium?", C.GIVING_INFORMATION),
+        # Advice: to a couple, as a command, as a question with "ikke", as "din bedste chance"; not "finde ud af".
+        ("måske i kunne aftale en fast dag sammen", "Min kone tæller mine øl.", C.PERSUADE),
+        ("skær sodavanden væk", "Jeg vil gerne tabe mig.", C.PERSUADE),
+        ("kunne du ikke finde en anden måde at slappe af på", "Vinen er mit frirum.", C.PERSUADE),
+        ("kunne du ikke finde ud af det", "Formularen var svær.", C.CLOSED_QUESTION),
+        ("det er din bedste chance", "Jeg skal testes om tre uger.", C.PERSUADE),
+        ("det kunne sagtens være noget for jer", PHONE, C.PERSUADE),
+        # The client asks: "sig nu bare hvad …", "hvor lang tid ville du vælge", "giv mig lige et tip".
+        ("gå i seng lidt før", "Sig nu bare hvad jeg skal gøre.", C.PERSUADE_WITH_PERMISSION),
+        ("tag et halvt år", "Hvor lang tid ville du vælge?", C.PERSUADE_WITH_PERMISSION),
+        ("børst tænder lige efter maden", "Giv mig lige et tip.", C.PERSUADE_WITH_PERMISSION),
+        # Offers ("kunne du bruge lidt info …", "…, skal jeg det"); "kunne du bruge" + a person asks.
+        ("kunne du bruge lidt info om hvor man kan få hjælp", NO_BED, C.ASK_PERMISSION),
+        ("kunne du bruge din søster", NO_BED, C.CLOSED_QUESTION),
+        ("jeg kan fortælle hvad andre har gjort, skal jeg det", "Intet virker.", C.ASK_PERMISSION),
+        # Threats with "ellers", doubting the client's effort; "tanken om at du er svag" reflects.
+        ("du er nødt til at komme, ellers ryger din ydelse", "Hvorfor skal jeg snakke med dig?", C.CONFRONT),
+        ("har du nu virkelig prøvet alt", "Jeg har prøvet alle kure.", C.CONFRONT),
+        ("tanken om at du er svag fylder meget", "Jeg er bare for svag.", C.COMPLEX_REFLECTION),
+        # Praise and autonomy in other words; a question with the verb first about what someone said.
+        ("det viser noget om dig", "Jeg kom alligevel i dag.", C.AFFIRM),
+        ("det er ikke alle forældre der lytter så godt", PHONE, C.AFFIRM),
+        ("det afgør du helt selv", "Hvor lang tid skal jeg spærre mig?", C.EMPHASIZE_AUTONOMY),
+        ("sagde han noget om hvorfor", "Lægen siger jeg skal tabe mig.", C.CLOSED_QUESTION),
+]
+
+
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
-                          *BATCH_I, *BATCH_J])
+                          *BATCH_I, *BATCH_J, *BATCH_K])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

@@ -195,10 +195,12 @@ PINNED = [
      '"evidence": [{"code": "complex_reflection", "text": "Det lyder som om"}, {"code": "complex_reflection", '
      '"text": "på den ene side"}, {"code": "complex_reflection", "text": "men samtidig"}, '
      '{"code": "complex_reflection", "text": "bange"}]}'),
+    # The threat "ellers mister" is evidence too since the round-K lexicon (2026-11-24).
     ("Du skal bare tage dig sammen og stoppe med at drikke, ellers mister du dit job.",
      "Jeg drikker nok lidt for meget i weekenden.",
      '{"primary": "confront", "codes": ["confront", "persuade"], "valence": "inconsistent", "lang": "da", '
-     '"evidence": [{"code": "confront", "text": "tage dig sammen"}, {"code": "persuade", "text": "Du skal"}]}'),
+     '"evidence": [{"code": "confront", "text": "tage dig sammen"}, {"code": "confront", "text": "ellers mister"}, '
+     '{"code": "persuade", "text": "Du skal"}]}'),
     ("You're free to decide. Would it be okay if I shared what some people find helpful?",
      "I don't know what to do about my smoking.",
      '{"primary": "persuade_with_permission", "codes": ["persuade_with_permission", "emphasize_autonomy", '
