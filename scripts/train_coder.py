@@ -45,10 +45,14 @@ SEED = 20261123
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--annomi", type=Path, default=ANNOMI)
-    parser.add_argument("--da-dev", type=Path, default=DA_DEV)
-    parser.add_argument("--en-dev", type=Path, default=EN_DEV)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--annomi", type=Path, default=ANNOMI,
+                        help="AnnoMI training transcripts (CSV; default: ../shared/data/annomi/annomi_train.csv)")
+    parser.add_argument("--da-dev", type=Path, default=DA_DEV,
+                        help="Danish labelled replies, JSON Lines (default: data/coder/da_dev.jsonl)")
+    parser.add_argument("--en-dev", type=Path, default=EN_DEV,
+                        help="English labelled replies, JSON Lines (default: data/coder/en_dev.jsonl)")
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="where to write the weights (default: bot/coder/model_data/weights.json.gz)")
     parser.add_argument("--tune-offsets", action="store_true", help="print CV-tuned decision offsets, write nothing")
     args = parser.parse_args(argv)
     random.seed(SEED)

@@ -509,9 +509,31 @@ BATCH_K: list[tuple[str, str, Code]] = [
 ]
 
 
+BATCH_L: list[tuple[str, str, Code]] = [
+        # Offers: "…, hvis du er interesseret" after a long object; "vil du have dem" closing the reply.
+        ("jeg kan fortælle hvad jeg har set virke for andre unge i samme situation, hvis du er interesseret",
+         "Skal jeg skrive det i ansøgningen?", C.ASK_PERMISSION),
+        ("jeg har nogle tips fra andre, vil du have dem", "Jeg glemmer mine piller.", C.ASK_PERMISSION),
+        ("vil du have dem tilbage i dit liv", "Jeg har mistet mine venner.", C.CLOSED_QUESTION),
+        # Correcting and minimising.
+        ("der findes ikke noget der hedder sikker hash", "Jeg ryger kun ren hash.", C.CONFRONT),
+        ("det er da ikke noget at brokke sig over", "Jeg har ondt i ryggen efter praktikken.", C.CONFRONT),
+        # "Det vigtigste er at du …" + an act is a push; + what the client has is a reflection.
+        ("det vigtigste er at du kommer i gang igen", "Jeg har ikke lavet noget i et halvt år.", C.PERSUADE),
+        ("det vigtigste for dig er at du har fået det bedre", "Vægten står stille, men jeg sover bedre.",
+         C.SIMPLE_REFLECTION),
+        ("mit forslag er at du skriver det ned", "Hvad gør jeg forkert?", C.PERSUADE_WITH_PERMISSION),
+        # Autonomy: "…, må du selv vurdere" closing the reply; "du er den eneste der kan afgøre".
+        ("om det tæller, må du selv vurdere", "Det tæller vel ikke at ryge til fester.", C.EMPHASIZE_AUTONOMY),
+        ("du er den eneste der kan afgøre om det er det rigtige", "Jeg ved ikke om jeg skal blive på gymnasiet.",
+         C.EMPHASIZE_AUTONOMY),
+]
+
+
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
-                          *BATCH_I, *BATCH_J, *BATCH_K])
+                          *BATCH_I, *BATCH_J, *BATCH_K,
+                          *BATCH_L])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
