@@ -311,12 +311,41 @@ ENGLISH: dict[Code, list[tuple[str, str]]] = {
 }
 
 
+DOSE = "I keep forgetting my evening dose."
+ENGLISH_ROUND_F: list[tuple[str, str, Code]] = [
+    # The patterns the blind English batch F (2026-11-24) showed, with near misses.
+    # The client asks the student's view or for a plan: advice is given with permission; unasked, a push.
+    ("honestly id try the vape first", "Patches or the vape, which is actually better? What do you think?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("honestly id try the vape first", "I smoke about ten a day.", C.PERSUADE),
+    ("maybe start with breakfast, something with protein", "can u just give me a meal plan or something",
+     C.PERSUADE_WITH_PERMISSION),
+    # Advice in other words; "have you thought about" + what the client wants stays a question.
+    ("sooner you stop the better honestly", "mm", C.PERSUADE),
+    ("the best thing is to stay off it completely", "If I fail a test do I go back inside?", C.PERSUADE),
+    ("Legally no, but I'd be open about it.", "Do I have to tell my employer?", C.PERSUADE),
+    ("Have you thought about doing some volunteering first?", "Who's going to hire me?", C.PERSUADE),
+    ("Have you thought about what you want to do?", "Who's going to hire me?", C.CLOSED_QUESTION),
+    # Siding with the prescriber, minimising, sarcastic blame; "you never" as a reproach.
+    ("GP prescribed them for a reason tho", "I stopped my tablets because they made me dizzy.", C.CONFRONT),
+    ("it's one tablet, it's not hard", DOSE, C.CONFRONT),
+    ("so it's your cousin's fault now?", "I end up round my cousin's and it all kicks off.", C.CONFRONT),
+    ("you never listen to anyone", DOSE, C.CONFRONT),
+    ("no need to have an answer yet", "dunno tbh", C.EMPHASIZE_AUTONOMY),
+]
+
+
 def _cases(table: dict[Code, list[tuple[str, str]]], lang: str) -> list[object]:
     return [pytest.param(text, context, code, lang, id=f"{lang}-{code.value}-{i}")
             for code, items in table.items() for i, (text, context) in enumerate(items)]
 
 
-@pytest.mark.parametrize(("text", "context", "expected", "lang"), _cases(DANISH, "da") + _cases(ENGLISH, "en"))
+ROUND_F_CASES = [pytest.param(text, context, code, "en", id=f"en-round-f-{i}")
+                 for i, (text, context, code) in enumerate(ENGLISH_ROUND_F)]
+
+
+@pytest.mark.parametrize(("text", "context", "expected", "lang"),
+                         _cases(DANISH, "da") + _cases(ENGLISH, "en") + ROUND_F_CASES)
 def test_primary_code(coder: Coder, text: str, context: str, expected: Code, lang: str) -> None:
     reply = coder.code(text, context)
     check_contract(reply, text)
@@ -827,32 +856,3 @@ def test_language_cue_listed_for_both_languages_is_refused() -> None:
     data["words"]["en"][2].append("og")
     with pytest.raises(LexiconError, match="'og' is listed for both"):
         parse_cues(data)
-
-
-DOSE = "I keep forgetting my evening dose."
-ENGLISH_ROUND_F: list[tuple[str, str, Code]] = [
-    # The client asks the student's view or for a plan: advice is given with permission; unasked, a push.
-    ("honestly id try the vape first", "Patches or the vape, which is actually better? What do you think?",
-     C.PERSUADE_WITH_PERMISSION),
-    ("honestly id try the vape first", "I smoke about ten a day.", C.PERSUADE),
-    ("maybe start with breakfast, something with protein", "can u just give me a meal plan or something",
-     C.PERSUADE_WITH_PERMISSION),
-    # Advice in other words; "have you thought about" + what the client wants stays a question.
-    ("sooner you stop the better honestly", "mm", C.PERSUADE),
-    ("the best thing is to stay off it completely", "If I fail a test do I go back inside?", C.PERSUADE),
-    ("Legally no, but I'd be open about it.", "Do I have to tell my employer?", C.PERSUADE),
-    ("Have you thought about doing some volunteering first?", "Who's going to hire me?", C.PERSUADE),
-    ("Have you thought about what you want to do?", "Who's going to hire me?", C.CLOSED_QUESTION),
-    # Siding with the prescriber, minimising, sarcastic blame; "you never" as a reproach.
-    ("GP prescribed them for a reason tho", "I stopped my tablets because they made me dizzy.", C.CONFRONT),
-    ("it's one tablet, it's not hard", DOSE, C.CONFRONT),
-    ("so it's your cousin's fault now?", "I end up round my cousin's and it all kicks off.", C.CONFRONT),
-    ("you never listen to anyone", DOSE, C.CONFRONT),
-    ("no need to have an answer yet", "dunno tbh", C.EMPHASIZE_AUTONOMY),
-]
-
-
-@pytest.mark.parametrize(("text", "context", "expected"), ENGLISH_ROUND_F)
-def test_english_phrases_from_a_fresh_batch(coder: Coder, text: str, context: str, expected: Code) -> None:
-    """The patterns the blind English batch F (2026-11-24) showed, with near misses."""
-    assert coder.code(text, context, "en").primary is expected

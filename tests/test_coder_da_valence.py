@@ -520,7 +520,7 @@ BATCH_L: list[tuple[str, str, Code]] = [
         ("det er da ikke noget at brokke sig over", "Jeg har ondt i ryggen efter praktikken.", C.CONFRONT),
         # "Det vigtigste er at du …" + an act is a push; + what the client has is a reflection.
         ("det vigtigste er at du kommer i gang igen", "Jeg har ikke lavet noget i et halvt år.", C.PERSUADE),
-        ("det vigtigste for dig er at du har fået det bedre", "Vægten står stille, men jeg sover bedre.",
+        ("det vigtigste er at du har fået det bedre", "Vægten står stille, men jeg sover bedre.",
          C.SIMPLE_REFLECTION),
         ("mit forslag er at du skriver det ned", "Hvad gør jeg forkert?", C.PERSUADE_WITH_PERMISSION),
         # Autonomy: "…, må du selv vurdere" closing the reply; "du er den eneste der kan afgøre".
