@@ -530,10 +530,55 @@ BATCH_L: list[tuple[str, str, Code]] = [
 ]
 
 
+BATCH_M: list[tuple[str, str, Code]] = [
+        # "vi kan … sammen" in statement order offers to work together; without "sammen" it does not.
+        ("vi kan kigge på brevene sammen næste gang", "Jeg har ikke åbnet min post i en måned.",
+         C.SEEK_COLLABORATION),
+        ("vi kan godt kigge på brevene næste gang", "Jeg har ikke åbnet min post i en måned.",
+         C.GIVING_INFORMATION),
+        # An offer checked at the end ("er det ok med dig", "har du lyst til at hører det", typed so);
+        # "er det ok med dig at vi …" asks about a plan.
+        ("jeg har læst lidt om det, er det ok med dig", "Jeg skylder penge til tre forskellige.",
+         C.ASK_PERMISSION),
+        ("jeg ved lidt om hvordan den slags aftaler laves, har du lyst til at hører det",
+         "Jeg skylder penge til tre forskellige.", C.ASK_PERMISSION),
+        ("er det ok med dig at vi flytter mødet til tirsdag", "Jeg skylder penge til tre forskellige.",
+         C.CLOSED_QUESTION),
+        # Asked for: "har du nogle tricks", "ka du ik bare give mig …", "hvad skal jeg sige …", "sig hvilken …
+        # jeg skal …"; the same advice unasked is a push.
+        ("læg den i en skuffe om aftenen", "har du nogle tricks til at få telefonen væk? jeg sover for lidt",
+         C.PERSUADE_WITH_PERMISSION),
+        ("læg den i en skuffe om aftenen", "jeg sover for lidt, telefonen er altid i sengen", C.PERSUADE),
+        ("start med at gå en tur hver dag", "ka du ik bare give mig en plan", C.PERSUADE_WITH_PERMISSION),
+        ("skriv tre stikord ned inden", "hvad skal jeg sige til min chef?", C.PERSUADE_WITH_PERMISSION),
+        ("jeg ville vælge noget praktisk", "kan du ikke bare sige hvilken linje jeg skal tage?",
+         C.PERSUADE_WITH_PERMISSION),
+        ("sæt en alarm på telefonen", "Giv mig lige et godt råd til at huske pillerne", C.PERSUADE_WITH_PERMISSION),
+        ("sæt en alarm på telefonen", "Jeg glemmer mine piller.", C.PERSUADE),
+        ("jeg ville prøve dem i en måned", "Hvad synes du om nikotinplastre? Min svoger siger de ikke virker.",
+         C.PERSUADE_WITH_PERMISSION),
+        # A command after autonomy talk and "men" pushes, as advice words there do; before it, or when the
+        # client asked, it is advice given with permission.
+        ("det er dit valg, men ring nu til lægen", "Jeg vil ikke tage pillerne mere.", C.PERSUADE),
+        ("det er op til dig. men stop nu med at drikke før weekenden", "Jeg drikker for meget.", C.PERSUADE),
+        ("ring til lægen, men det er selvfølgelig dit valg", "Jeg vil ikke tage pillerne mere.",
+         C.PERSUADE_WITH_PERMISSION),
+        ("det er dit valg, men ring nu til lægen", "Hvad synes du jeg skal gøre?", C.PERSUADE_WITH_PERMISSION),
+        # Judgements: a label, a reproach asked as a question; asking how it feels is no reproach.
+        ("du er bare sjusket med det", "Jeg glemmer mine piller igen.", C.CONFRONT),
+        ("er det ikke lidt uansvarligt at køre bil efter festen",
+         "Jeg kørte hjem efter festen, jeg havde kun fået tre øl.", C.CONFRONT),
+        ("er det nu en god idé at droppe pillerne", "Jeg har droppet pillerne, de gør mig træt.", C.CONFRONT),
+        ("er det en god idé for dig at starte i morgen", "Jeg vil gerne starte på diæten.", C.CLOSED_QUESTION),
+        ("har du noget at skjule", "Jeg vil ikke have at du skriver noget ned.", C.CONFRONT),
+        ("er det pinligt for dig at tale om", "Jeg vil ikke have at du skriver noget ned.", C.CLOSED_QUESTION),
+]
+
+
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L])
+                          *BATCH_L, *BATCH_M])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

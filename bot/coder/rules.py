@@ -498,6 +498,16 @@ class _Reader:
         but = self.lex.contrast.search(self.text, position)
         return but is not None and any(match.start() >= but.end() for match in self.advice)
 
+    def _pushed_command(self, command: re.Match[str]) -> bool:
+        """True for a command after autonomy talk and "men" ("det er dit valg, men ring nu til lægen"): a push,
+        as advice words there are (`_pushed_after`), unless the client asked for advice."""
+        if self.consent:
+            return False
+        contrast, text, start = self.lex.contrast, self.text, command.start()
+        frames = [match for match in (*self.found[Code.EMPHASIZE_AUTONOMY], self.permission)
+                  if match is not None and match.end() <= start]
+        return bool(frames) and all(contrast.search(text, match.end(), start) is not None for match in frames)
+
     def read(self) -> Analysis:
         for start, end, question in _spans(self.text, self.lex, self.rx):
             self._clause(start, end, question)
@@ -636,7 +646,7 @@ class _Reader:
         advice = [m for m in self.advice if kept(m)]
         command = self._command(form)
         if command is not None:
-            advice.append(command)
+            (persuade if self.permitted and self._pushed_command(command) else advice).append(command)
         frames = here[Code.EMPHASIZE_AUTONOMY] + here[Code.ASK_PERMISSION]
         if frames:
             # Advice words that start inside an autonomy phrase or a request for permission are not advice
