@@ -572,6 +572,12 @@ BATCH_M: list[tuple[str, str, Code]] = [
         ("er det en god idé for dig at starte i morgen", "Jeg vil gerne starte på diæten.", C.CLOSED_QUESTION),
         ("har du noget at skjule", "Jeg vil ikke have at du skriver noget ned.", C.CONFRONT),
         ("er det pinligt for dig at tale om", "Jeg vil ikke have at du skriver noget ned.", C.CLOSED_QUESTION),
+        # Short phone replies (round N4): an offer typed as "ok jeg …?" (a statement without "?" is not one),
+        # "kan jeg byde ind", "du styrer selv".
+        ("ok jeg siger lidt om hvad der virker for andre?", "Jeg kan ikke sove om natten.", C.ASK_PERMISSION),
+        ("ok jeg siger det videre til din læge", "Jeg kan ikke sove om natten.", C.GIVING_INFORMATION),
+        ("kan jeg byde ind med en idé", "Jeg kan ikke sove om natten.", C.ASK_PERMISSION),
+        ("du styrer selv tempoet", "Jeg vil ikke presses.", C.EMPHASIZE_AUTONOMY),
 ]
 
 
