@@ -312,8 +312,8 @@ ENGLISH: dict[Code, list[tuple[str, str]]] = {
 
 
 DOSE = "I keep forgetting my evening dose."
-ENGLISH_ROUND_F: list[tuple[str, str, Code]] = [
-    # The patterns the blind English batch F (2026-11-24) showed, with near misses.
+ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
+    # The patterns the blind English batches F and H (2026-11-24) showed, with near misses.
     # The client asks the student's view or for a plan: advice is given with permission; unasked, a push.
     ("honestly id try the vape first", "Patches or the vape, which is actually better? What do you think?",
      C.PERSUADE_WITH_PERMISSION),
@@ -332,6 +332,14 @@ ENGLISH_ROUND_F: list[tuple[str, str, Code]] = [
     ("so it's your cousin's fault now?", "I end up round my cousin's and it all kicks off.", C.CONFRONT),
     ("you never listen to anyone", DOSE, C.CONFRONT),
     ("no need to have an answer yet", "dunno tbh", C.EMPHASIZE_AUTONOMY),
+    # Round H: "if you were me" and "what do you reckon, should I" ask for advice; "let's list", "we could
+    # brainstorm" offer to work together.
+    ("if it were me id take the day job", "If you were me, would you take the night shift?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("if it were me id take the day job", "I've been offered a night shift.", C.PERSUADE),
+    ("I'd give it a go", "My doctor wants to up my dose. What do you reckon, should I?", C.PERSUADE_WITH_PERMISSION),
+    ("Let's list what's worked before.", "I keep forgetting my tablets.", C.SEEK_COLLABORATION),
+    ("we could brainstorm a few ideas", "I don't know how to cut down.", C.SEEK_COLLABORATION),
 ]
 
 
@@ -340,12 +348,12 @@ def _cases(table: dict[Code, list[tuple[str, str]]], lang: str) -> list[object]:
             for code, items in table.items() for i, (text, context) in enumerate(items)]
 
 
-ROUND_F_CASES = [pytest.param(text, context, code, "en", id=f"en-round-f-{i}")
-                 for i, (text, context, code) in enumerate(ENGLISH_ROUND_F)]
+ROUND_CASES = [pytest.param(text, context, code, "en", id=f"en-round-{i}")
+               for i, (text, context, code) in enumerate(ENGLISH_ROUNDS)]
 
 
 @pytest.mark.parametrize(("text", "context", "expected", "lang"),
-                         _cases(DANISH, "da") + _cases(ENGLISH, "en") + ROUND_F_CASES)
+                         _cases(DANISH, "da") + _cases(ENGLISH, "en") + ROUND_CASES)
 def test_primary_code(coder: Coder, text: str, context: str, expected: Code, lang: str) -> None:
     reply = coder.code(text, context)
     check_contract(reply, text)
