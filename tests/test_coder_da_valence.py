@@ -578,6 +578,12 @@ BATCH_M: list[tuple[str, str, Code]] = [
         ("ok jeg siger det videre til din læge", "Jeg kan ikke sove om natten.", C.GIVING_INFORMATION),
         ("kan jeg byde ind med en idé", "Jeg kan ikke sove om natten.", C.ASK_PERMISSION),
         ("du styrer selv tempoet", "Jeg vil ikke presses.", C.EMPHASIZE_AUTONOMY),
+        # Jobcenter talk (round N3): rules held up as a lever and a warning's preface confront; "valget er dit".
+        ("du skal være klar over at de kan trække dig i ydelse", "Jeg gider ikke møde op til de der samtaler.",
+         C.CONFRONT),
+        ("du er godt klar over hvad du vil", "Jeg vil have et job med dyr, ikke i Netto.", C.SIMPLE_REFLECTION),
+        ("regler er regler", "Jeg fik en sanktion for at glemme et møde.", C.CONFRONT),
+        ("valget er dit", "Jeg ved ikke om jeg skal tage 10. klasse.", C.EMPHASIZE_AUTONOMY),
 ]
 
 
