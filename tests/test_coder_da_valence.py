@@ -536,6 +536,8 @@ BATCH_M: list[tuple[str, str, Code]] = [
          C.SEEK_COLLABORATION),
         ("vi kan godt kigge på brevene næste gang", "Jeg har ikke åbnet min post i en måned.",
          C.GIVING_INFORMATION),
+        ("vi regner på det sammen med dine egne tal", "Jeg ved ikke om jeg har råd til at flytte.",
+         C.SEEK_COLLABORATION),
         # An offer checked at the end ("er det ok med dig", "har du lyst til at hører det", typed so);
         # "er det ok med dig at vi …" asks about a plan.
         ("jeg har læst lidt om det, er det ok med dig", "Jeg skylder penge til tre forskellige.",
@@ -569,6 +571,7 @@ BATCH_M: list[tuple[str, str, Code]] = [
         ("er det ikke lidt uansvarligt at køre bil efter festen",
          "Jeg kørte hjem efter festen, jeg havde kun fået tre øl.", C.CONFRONT),
         ("er det nu en god idé at droppe pillerne", "Jeg har droppet pillerne, de gør mig træt.", C.CONFRONT),
+        ("er det ikke en smule naivt at tro det", "Jeg kan sagtens styre det, jeg drikker kun til fester.", C.CONFRONT),
         ("er det en god idé for dig at starte i morgen", "Jeg vil gerne starte på diæten.", C.CLOSED_QUESTION),
         ("har du noget at skjule", "Jeg vil ikke have at du skriver noget ned.", C.CONFRONT),
         ("er det pinligt for dig at tale om", "Jeg vil ikke have at du skriver noget ned.", C.CLOSED_QUESTION),

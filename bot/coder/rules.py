@@ -22,7 +22,7 @@ Two steps, kept apart so a trained model can reuse the first:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -491,22 +491,22 @@ class _Reader:
         """(start, end, words) of each reflection clause."""
         self.features: dict[str, float] = dict.fromkeys(_CLAUSE_FEATURES, 0.0)
 
-    def _pushed_after(self, position: int) -> bool:
-        """True when "but" (men / but) comes after `position` and advice after that."""
-        if not self.advice:
+    def _pushed_after(self, position: int, advice: Sequence[re.Match[str]] | None = None) -> bool:
+        """True when "but" (men / but) comes after `position` and advice (`self.advice` by default) after that."""
+        advice = self.advice if advice is None else advice
+        if not advice:
             return False
         but = self.lex.contrast.search(self.text, position)
-        return but is not None and any(match.start() >= but.end() for match in self.advice)
+        return but is not None and any(match.start() >= but.end() for match in advice)
 
     def _pushed_command(self, command: re.Match[str]) -> bool:
         """True for a command after autonomy talk and "men" ("det er dit valg, men ring nu til lægen"): a push,
-        as advice words there are (`_pushed_after`), unless the client asked for advice."""
+        as advice words there are, unless the client asked for advice."""
         if self.consent:
             return False
-        contrast, text, start = self.lex.contrast, self.text, command.start()
         frames = [match for match in (*self.found[Code.EMPHASIZE_AUTONOMY], self.permission)
-                  if match is not None and match.end() <= start]
-        return bool(frames) and all(contrast.search(text, match.end(), start) is not None for match in frames)
+                  if match is not None and match.end() <= command.start()]
+        return bool(frames) and all(self._pushed_after(match.end(), (command,)) for match in frames)
 
     def read(self) -> Analysis:
         for start, end, question in _spans(self.text, self.lex, self.rx):
