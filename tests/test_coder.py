@@ -340,6 +340,23 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("I'd give it a go", "My doctor wants to up my dose. What do you reckon, should I?", C.PERSUADE_WITH_PERMISSION),
     ("Let's list what's worked before.", "I keep forgetting my tablets.", C.SEEK_COLLABORATION),
     ("we could brainstorm a few ideas", "I don't know how to cut down.", C.SEEK_COLLABORATION),
+    # Round I (2026-11-24): more ways to ask for ideas; unasked, the same command is a push.
+    ("alternate each drink with a water", "Go on then, what do people actually do to cut down? I'm open to ideas.",
+     C.PERSUADE_WITH_PERMISSION),
+    ("alternate each drink with a water", "I drink about six pints on a Friday.", C.PERSUADE),
+    ("honestly id start with breakfast", "What should I actually be eating? Just give me a plan.",
+     C.PERSUADE_WITH_PERMISSION),
+    # Sarcasm in backchannel words confronts; a plain "yeah" does not.
+    ("yeah right", "I only drink at weekends, so I don't see the problem.", C.CONFRONT),
+    ("yeah", "I only drink at weekends, so I don't see the problem.", C.OTHER),
+    ("thats really irresponsible", "I stopped taking the sertraline. Don't tell my GP.", C.CONFRONT),
+    ("of course u should, the doctor knows best", "You're the nurse, you tell me: should I keep taking the statins?",
+     C.CONFRONT),
+    ("just use them and stop looking for reasons not to", "Do the patches actually work?", C.CONFRONT),
+    ("brave to ask that straight out", "Tell me straight, do you think I'm addicted?", C.AFFIRM),
+    ("where do u want to start", "So that's the whole mess with the debts.", C.SEEK_COLLABORATION),
+    ("take or leave any of these, none of it is compulsory", "What do people do to cut down?",
+     C.EMPHASIZE_AUTONOMY),
 ]
 
 

@@ -66,7 +66,8 @@ PRIMARY_CASES: list[tuple[str, str, Code]] = [
         ("det er helt ok, vi har god tid", LATE, C.OTHER),
         ("ok, vi skal nok slutte til tiden", LATE, C.OTHER),
         ("okay spændende, hvad for noget arbejde tænker du på", SEVEN, C.OPEN_QUESTION),
-        ("hvor irriterende er det på en skala fra 1 til 10", LATE, C.OPEN_QUESTION),
+        # A question, not an exclamation ("hvor irriterende, …"); it asks for a number on a ruler: closed.
+        ("hvor irriterende er det på en skala fra 1 til 10", LATE, C.CLOSED_QUESTION),
         # Advice, permission and collaboration.
         # Advice after a fronted "denne gang" / inverted after a condition / ", så start der".
         ("denne gang skal du bruge plaster", SEVEN, C.PERSUADE),
@@ -589,12 +590,55 @@ BATCH_M: list[tuple[str, str, Code]] = [
         ("valget er dit", "Jeg ved ikke om jeg skal tage 10. klasse.", C.EMPHASIZE_AUTONOMY),
 ]
 
+RULER = "Jeg tror faktisk jeg er klar til at søge noget."
+ADVICE_ASKED = "Kan du ikke bare give mig et par gode råd? Jeg har brug for noget konkret."
+BATCH_P: list[tuple[str, str, Code]] = [
+    # Ruler questions ask for a number (round P2): closed, with or without the comma; the follow-up is open.
+    ("på en skala fra 0 til 10, hvor klar føler du dig lige nu", RULER, C.CLOSED_QUESTION),
+    ("på en skala fra 1-10 hvor vigtigt er det", RULER, C.CLOSED_QUESTION),
+    ("hvis du skulle give det en karakter fra 1 til 10, hvor sikker er du så", RULER, C.CLOSED_QUESTION),
+    ("hvorfor ikke et lavere tal?", "Jeg ville sige en 6'er.", C.OPEN_QUESTION),
+    ("du sagde 6 på skalaen. hvad skal der til for at komme højere?", RULER, C.OPEN_QUESTION),
+    # Advice asked for in more words ("give mig et par gode råd", "jeg har brug for noget konkret").
+    ("hvis jeg var dig, ville jeg starte med en gåtur efter aftensmaden", ADVICE_ASKED, C.PERSUADE_WITH_PERMISSION),
+    ("hvis jeg var dig, ville jeg starte med en gåtur efter aftensmaden", "Jeg vejer for meget.", C.PERSUADE),
+    ("mange har held med at stille pilleglasset ved kaffemaskinen", "Du må gerne give mig et godt råd.",
+     C.PERSUADE_WITH_PERMISSION),
+    ("nogle der starter med bare at udskyde den første smøg", "Jeg ryger 20 om dagen.", C.PERSUADE),
+    # One-liners (round P1): bare autonomy, "… sammen?" without "vi", labels and tautologies, commands.
+    ("op til dig", "Jeg har røget i 30 år. Det er for sent at stoppe nu.", C.EMPHASIZE_AUTONOMY),
+    ("kigge på dem sammen?", "Jeg har søgt 40 job og fået nej alle steder.", C.SEEK_COLLABORATION),
+    ("du kan kigge på det sammen med din kone", "Kan jeg få SU?", C.SIMPLE_REFLECTION),
+    ("druk er druk", "Jeg drikker kun i weekenden.", C.CONFRONT),
+    ("det er afhængighed", "Jeg ryger bare en joint om aftenen for at kunne sove.", C.CONFRONT),
+    ("det er afhængighed du er bange for", "Jeg ryger bare en joint om aftenen for at kunne sove.",
+     C.COMPLEX_REFLECTION),
+    ("det overlever du", "Bliver jeg syg hvis jeg stopper?", C.CONFRONT),
+    ("tænk på hende", "Min datter gider ikke komme hjem når jeg har drukket.", C.PERSUADE),
+    ("læs lidt mere", "Jeg dumpede igen.", C.PERSUADE),
+    ("husk dem", "Jeg glemmer mine blodtrykspiller.", C.PERSUADE),
+    ("så husk det dog", "Du må gerne give mig et godt råd, jeg glemmer mine piller.", C.CONFRONT),
+    # A hard client (round P3): the rules held up, a reproach, a goal set for the client.
+    ("sådan er reglerne", "Hvad rager det dig hvad jeg laver i weekenden?", C.CONFRONT),
+    ("det var ikke så smart", "Jeg åbner ikke mine breve længere.", C.CONFRONT),
+    ("det har jeg også hørt dig sige før", "Jeg stopper på mandag.", C.CONFRONT),
+    ("super, så siger vi at du skriver til tre værksteder inden fredag", RULER, C.PERSUADE),
+    ("må jeg sige noget?", "Jeg er så doven.", C.ASK_PERMISSION),
+    ("gider du se nogle tal på hvor meget unge ryger", "Det er jo bare weed, bro.", C.ASK_PERMISSION),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M])
+                          *BATCH_L, *BATCH_M, *BATCH_P])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
     assert coder.code(text, context, "da").primary is primary
+
+
+@pytest.mark.parametrize("text", ["ja, der må jeg give dig ret", "der må jeg nok indrømme at du har en pointe"])
+def test_agreeing_in_statement_order_asks_no_permission(coder: Coder, text: str) -> None:
+    """"der må jeg give dig ret" (the verb first after "der") agrees; "må jeg …?" asks permission."""
+    assert coder.code(text, "Jeg er så doven.", "da").primary is not C.ASK_PERMISSION

@@ -74,7 +74,7 @@ def _lists(lexicon: Lexicon) -> Iterator[tuple[str, re.Pattern[str]]]:
     by_key.update({f"complex.{kind}": pattern for kind, pattern in lexicon.complex.items()})
     by_key.update({"codes.advice": lexicon.advice, "warnings": lexicon.warnings,
                    "permission_markers": lexicon.permission, "open_question_phrases": lexicon.open_phrase,
-                   "open_in_situ": lexicon.open_in_situ})
+                   "open_in_situ": lexicon.open_in_situ, "ruler_questions": lexicon.ruler})
     assert set(by_key) == set(SCANNED)
     yield from by_key.items()
 

@@ -33,7 +33,7 @@ LEXICON_CODES: tuple[Code, ...] = (
 COMPLEX_KINDS: tuple[str, ...] = ("ambivalence", "feeling", "meaning")
 SCANNED: tuple[str, ...] = (*(f"codes.{code.value}" for code in LEXICON_CODES), "codes.advice", "warnings",
                             "permission_markers", *(f"complex.{kind}" for kind in COMPLEX_KINDS),
-                            "open_question_phrases", "open_in_situ")
+                            "open_question_phrases", "open_in_situ", "ruler_questions")
 """The phrase lists the rules look for along a whole reply or clause (`Lexicon.starts` indexes them)."""
 WHOLE_REPLY = frozenset(key for key in SCANNED if key.startswith("codes.") or key in ("warnings", "permission_markers"))
 """Those read along the whole reply (the others inside one clause only)."""
@@ -75,6 +75,8 @@ class Lexicon:
     open_in_situ: Pattern
     """Search, in a clause ending in "?": a question word late in the clause ("… for how long?")."""
     closed_start: Pattern
+    ruler: Pattern
+    """Search in a question clause: a ruler ("på en skala fra 0 til 10"): it asks for a number (closed)."""
     reflection_start: Pattern
     complex: Mapping[str, Pattern]
     codes: Mapping[Code, Pattern]
@@ -662,6 +664,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
             "wh_words", rf",\s*(?:(?:og|and|men|but|så|so)\s+)?(?=(?:{wh})(?!\w)|(?:{closed})(?!\w))"),
         open_in_situ=read.words("open_in_situ"),
         closed_start=read.compile("closed_question_starts", rf"(?:{closed})(?!\w)"),
+        ruler=read.words("ruler_questions"),
         reflection_start=read.words("reflection_starts"),
         complex=complex_patterns,
         codes=codes,

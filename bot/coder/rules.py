@@ -527,7 +527,9 @@ class _Reader:
     def _clause(self, start: int, end: int, question: bool) -> None:
         folded = _folded_words(self.text[start:end], self.latin1)  # (read again below only for a shorter stretch)
         words = len(folded)
-        if self.lex.backchannel_only.fullmatch(self.text, start, end):
+        # ("yeah right", "ja ja" are backchannel words, but as a reproach they confront.)
+        if self.lex.backchannel_only.fullmatch(self.text, start, end) and not any(
+                start <= match.start() < end for match in self.found[Code.CONFRONT]):
             self.build.add(Code.OTHER, start, end)
             self.clauses.append(Clause(start, end, question, words, Code.OTHER))
             self.features["backchannel_clauses"] += 1
@@ -540,7 +542,12 @@ class _Reader:
         # An unclaimed question form is the clause's act even next to an affirmation or information
         # phrase: the client is asked something and will answer it.
         if not any(map(here.get, _CLAIMS_QUESTION)):
-            if form.open_match is not None:
+            ruler = self._ruler(start, form.end) if form.open_match is not None else None
+            if ruler is not None:
+                self.features["closed_form"] += 1
+                self.build.add(Code.CLOSED_QUESTION, ruler.start(), ruler.end())
+                act = Code.CLOSED_QUESTION
+            elif form.open_match is not None:
                 self.features["open_form"] += 1
                 self.build.add(Code.OPEN_QUESTION, form.open_match.start(), form.open_match.end())
                 act = Code.OPEN_QUESTION
@@ -551,6 +558,17 @@ class _Reader:
         if act is None:
             act = self._statement(start, form, words, here, folded if form.end == end else None)
         self.clauses.append(Clause(start, form.end, form.question, words, act))
+
+    def _ruler(self, start: int, end: int) -> re.Match[str] | None:
+        """A ruler phrase ("på en skala fra 0 til 10", "on a scale of 1 to 10") in the clause, or in the
+        lead-in split off before it by a comma: the question asks for a number, so it is closed (as for
+        "hvor mange …"; data/coder/README.md, rule 4); "hvorfor ikke et lavere tal?" stays open."""
+        before = self.clauses[-1] if self.clauses else None
+        if before is not None and not self.text[before.end:start].strip(" ") == ",":
+            before = None
+        where, always = self.where, self.lex.starts.always
+        return _first(self.lex.ruler, self.text, where, always, "ruler_questions", before.start if before else start,
+                      end)
 
     def _form(self, start: int, end: int, question: bool, folded: list[str]) -> _Form | None:
         """The clause's starts and question form; None for a clause that is only a tag question.
