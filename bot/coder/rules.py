@@ -564,7 +564,7 @@ class _Reader:
         lead-in split off before it by a comma: the question asks for a number, so it is closed (as for
         "hvor mange …"; data/coder/README.md, rule 4); "hvorfor ikke et lavere tal?" stays open."""
         before = self.clauses[-1] if self.clauses else None
-        if before is not None and not self.text[before.end:start].strip(" ") == ",":
+        if before is not None and self.text[before.end:start].strip(" ") != ",":
             before = None
         where, always = self.where, self.lex.starts.always
         return _first(self.lex.ruler, self.text, where, always, "ruler_questions", before.start if before else start,
