@@ -625,6 +625,16 @@ BATCH_P: list[tuple[str, str, Code]] = [
     ("super, så siger vi at du skriver til tre værksteder inden fredag", RULER, C.PERSUADE),
     ("må jeg sige noget?", "Jeg er så doven.", C.ASK_PERMISSION),
     ("gider du se nogle tal på hvor meget unge ryger", "Det er jo bare weed, bro.", C.ASK_PERMISSION),
+    # Siding with parents or the doctor confronts; "du ved bedst" hands the judgement back.
+    ("forældre ved bedst", "Mine forældre vil have at jeg bliver på HF.", C.CONFRONT),
+    ("du ved bedst", "Mine forældre vil have at jeg bliver på HF.", C.EMPHASIZE_AUTONOMY),
+    ("det er for dit eget bedste", "Jeg ved godt jeg er fed, okay?", C.CONFRONT),
+    ("tænk på lønnen", "Jeg har det fint på kontanthjælp.", C.PERSUADE),
+    ("spær dig selv på ROFUS", "Jeg har spillet hele min løn op igen.", C.PERSUADE),
+    ("skriv dig op på nogle boliglister", "Jeg vil gerne flytte. Hvad synes du, hvor skal jeg starte?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("ik min beslutning", "Hvad ville du gøre hvis du var mig?", C.EMPHASIZE_AUTONOMY),
+    ("plan sammen?", "Jeg vil gerne stoppe inden babyen kommer.", C.SEEK_COLLABORATION),
 ]
 
 
