@@ -357,6 +357,15 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("where do u want to start", "So that's the whole mess with the debts.", C.SEEK_COLLABORATION),
     ("take or leave any of these, none of it is compulsory", "What do people do to cut down?",
      C.EMPHASIZE_AUTONOMY),
+    # Round J: "I'm listening. What actually works …" asks; reproaches and commands in other words.
+    ("put them next to your toothbrush", "Yeah alright, I'm listening. What actually works for remembering?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("put them next to your toothbrush", "I keep forgetting my blood pressure tablets.", C.PERSUADE),
+    ("why on earth didn't you tell your GP", "I stopped taking the sertraline.", C.CONFRONT),
+    ("don't be so sensitive, it's just a word", "The nurse told me I'm obese.", C.CONFRONT),
+    ("only two subjects, it's not the end of the world", "I'm failing maths and chemistry.", C.CONFRONT),
+    ("its ur decision obviously, but id hate to see u throw away your A levels", "I'm thinking of dropping out.",
+     C.PERSUADE),
 ]
 
 

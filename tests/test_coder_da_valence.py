@@ -635,6 +635,17 @@ BATCH_P: list[tuple[str, str, Code]] = [
      C.PERSUADE_WITH_PERMISSION),
     ("ik min beslutning", "Hvad ville du gøre hvis du var mig?", C.EMPHASIZE_AUTONOMY),
     ("plan sammen?", "Jeg vil gerne stoppe inden babyen kommer.", C.SEEK_COLLABORATION),
+    # Round Q2: praise without "at", "du giver … ikke op" (but "du giver bare op" is no praise), "er det dig
+    # der sætter tempoet", "har du en idé?" asks for advice, commands trap/hav/kombiner.
+    ("dejligt du tager hendes ønske alvorligt", "Min datter har bedt mig om at stoppe.", C.AFFIRM),
+    ("du giver altså ikke op", "Jeg har prøvet at stoppe fem gange.", C.AFFIRM),
+    ("du giver bare op", "Jeg har prøvet at stoppe fem gange.", C.SIMPLE_REFLECTION),
+    ("hvis du en dag vil se på det, er det dig der sætter tempoet", "Rygning får mig til at slappe af.",
+     C.EMPHASIZE_AUTONOMY),
+    ("læg mobilen i et andet rum", "Jeg bruger fem timer på TikTok hver aften. Har du en idé?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("trap ned i stedet for at stoppe brat", "Jeg ryger hash hver aften.", C.PERSUADE),
+    ("hav ikke slik i huset", "Har du nogle tips til at stoppe med at småspise?", C.PERSUADE_WITH_PERMISSION),
 ]
 
 
