@@ -264,6 +264,22 @@ def test_closed_question_gets_an_open_question_example(coach: Coach) -> None:
         assert f"Et alternativ: «{feedback.better_reply}»" in feedback.text
 
 
+@pytest.mark.parametrize(("lang", "question", "tip"), [
+    ("da", "på en skala fra 0 til 10, hvor vigtigt er det for dig?", "hvorfor tallet ikke er lavere"),
+    ("en", "On a scale of 0 to 10, how confident are you?", "why the number is not lower"),
+])
+def test_a_ruler_question_gets_its_follow_up_not_an_open_question_instead(
+        coach: Coach, lang: str, question: str, tip: str) -> None:
+    """Rulers are coded closed (they ask for a number) but are MI practice: no "make it open" tip."""
+    scenario = make_scenario(lang)
+    coded = reply(Code.CLOSED_QUESTION, text_=question, lang=lang)
+    feedback = coach.feedback(scenario, scenario.state("opening"), coded, client_turn())
+    assert tip in feedback.text
+    assert feedback.better_reply is None
+    plain = coach.feedback(scenario, scenario.state("opening"), reply(Code.CLOSED_QUESTION, lang=lang), client_turn())
+    assert tip not in plain.text and plain.better_reply is not None
+
+
 def test_inconsistent_reply_is_offered_a_better_reply_in_danish(coach: Coach) -> None:
     scenario = make_scenario("da")
     feedback = coach.feedback(scenario, scenario.state("opening"), reply(Code.CONFRONT), client_turn())
