@@ -646,6 +646,10 @@ BATCH_P: list[tuple[str, str, Code]] = [
      C.PERSUADE_WITH_PERMISSION),
     ("trap ned i stedet for at stoppe brat", "Jeg ryger hash hver aften.", C.PERSUADE),
     ("hav ikke slik i huset", "Har du nogle tips til at stoppe med at småspise?", C.PERSUADE_WITH_PERMISSION),
+    # ... but a goodbye is no command: "hav det godt", "hav en god weekend", "kig forbi".
+    ("hav det godt, vi ses næste uge", "Tak for i dag.", C.OTHER),
+    ("hav en rigtig god weekend", "Tak for i dag.", C.OTHER),
+    ("kig forbi igen på torsdag", "Tak for i dag.", C.OTHER),
 ]
 
 
