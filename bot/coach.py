@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.coded_reply import CodedReply
-from bot.coder.lexicon import load_lexicon
+from bot.coder.rulers import asks_on_a_ruler
 from bot.i18n import LANGUAGES, Messages, catalogue
 from state_machines.codes import ALL_CODES, MI_ADHERENT, MI_NON_ADHERENT, VALENCE, Code, Valence
 from state_machines.conditions import RULERS
@@ -239,11 +239,6 @@ _NO_EXAMPLE_TIPS = frozenset({Code.CLOSED_QUESTION, Code.GIVING_INFORMATION, Cod
 """Codes with a `coach.feedback.no_example.<code>` tip for when the state has no examples at all."""
 
 
-def _asks_on_a_ruler(coded: CodedReply) -> bool:
-    """True for a question on a ruler ("på en skala fra 0 til 10, hvor vigtigt …"), by the coder's own list."""
-    return coded.lang in LANGUAGES and load_lexicon(coded.lang).ruler.search(coded.text) is not None
-
-
 def _stable_index(key: str, size: int) -> int:
     """A deterministic index in range(size) (unlike `hash`, the same in every process)."""
     return zlib.crc32(key.encode("utf-8")) % size
@@ -268,7 +263,7 @@ class Coach:
         code, valence = coded.primary, coded.valence
         # A ruler question is closed, but it is MI practice, not a slip: the tip is its follow-up question,
         # not an open question instead.
-        ruler = code is Code.CLOSED_QUESTION and _asks_on_a_ruler(coded)
+        ruler = code is Code.CLOSED_QUESTION and asks_on_a_ruler(coded.text, coded.lang)
         rows = [self._did(msg, coded), msg("coach.feedback.ruler" if ruler else f"coach.why.{code.value}")]
         effect = self._effect(msg, scenario, coded, client)
         if effect:

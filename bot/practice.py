@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from bot import i18n
 from bot.coach import Coach, Feedback, Summary
 from bot.coded_reply import CodedReply, Evidence
 from bot.coder import Coder
-from state_machines.codes import Code, Valence
+from bot.coder.rulers import ruler_asked
+from state_machines.codes import QUESTIONS, Code, Valence
 from state_machines.library import ScenarioLibrary
 from state_machines.model import Line, Outcome, Scenario, Talk
 from state_machines.simulator import ClientSimulator, ClientTurn, Conversation
 
 MAX_REPLY_CHARS = 2000
+
+_RULER_BANDS: tuple[tuple[str, Talk], ...] = (
+    *[("low", Talk.SUSTAIN)] * 4, *[("mid", Talk.NEUTRAL)] * 3, *[("high", Talk.CHANGE)] * 4)
+"""A ruler's value (0-10) → the band of the client's answer and what kind of talk it is: a low number
+argues for staying as things are, a high one for change."""
 """Longer replies are refused: no real reply in a counselling conversation is that long."""
 
 _ALLOWED_CONTROL = frozenset("\n\r\t")
@@ -229,6 +236,7 @@ class PracticeSession:
         before = self._simulator.snapshot(self._conversation)
         client = self._simulator.respond(self._conversation, coded.primary)
         try:
+            client = self._answering_a_ruler(coded, client)
             feedback = self._coach.feedback(self.scenario, state_before, coded, client)
             record = TurnRecord(client.turn, reply, coded, client, feedback)
         except Exception:
@@ -238,6 +246,24 @@ class PracticeSession:
             raise
         self._history.append(record)
         return TurnResult(record, self.summary() if client.ended else None)
+
+    def _answering_a_ruler(self, coded: CodedReply, client: ClientTurn) -> ClientTurn:
+        """The client's turn, with its own number as the line when the reply asked a ruler question.
+
+        Asked "på en skala fra 0 til 10, hvor vigtigt …", a client says a number, not the state's usual
+        answer to a closed question ("Ja."); the number is the client's ruler after the turn, so it moves
+        with the conversation. Not when the reply pushed or judged as well (the client reacts to that),
+        nor at the end (the final line carries the outcome).
+        """
+        if client.ended or coded.primary not in QUESTIONS:
+            return client
+        asked = ruler_asked(coded.text, self.scenario.language)
+        if asked is None:
+            return client
+        value = max(asked.lowest, client.variables[asked.topic])
+        band, talk = _RULER_BANDS[min(value, len(_RULER_BANDS) - 1)]
+        line = i18n.text(self.scenario.language, f"practice.ruler.{asked.topic}.{band}", value=value)
+        return replace(client, line=Line(line, talk))
 
     def hint(self) -> str:
         """The scenario author's hint for the current state ("" when there is none)."""

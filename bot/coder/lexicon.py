@@ -18,6 +18,8 @@ import yaml
 from state_machines.codes import Code
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
+RULER_TOPICS: tuple[str, ...] = ("importance", "confidence", "readiness")
+"""The client's rulers a ruler question can ask about (the names of `state_machines.conditions.RULERS`)."""
 
 # The codes a lexicon may list directly under `codes:` (questions and reflections come from form).
 LEXICON_CODES: tuple[Code, ...] = (
@@ -77,6 +79,8 @@ class Lexicon:
     closed_start: Pattern
     ruler: Pattern
     """Search in a question clause: a ruler ("på en skala fra 0 til 10"): it asks for a number (closed)."""
+    ruler_topics: Mapping[str, Pattern]
+    """Importance, confidence, readiness → search: words that name that ruler ("vigtigt", "sikker", "klar")."""
     reflection_start: Pattern
     complex: Mapping[str, Pattern]
     codes: Mapping[Code, Pattern]
@@ -635,6 +639,12 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
     complex_patterns = {kind: read.words(f"complex.{kind}", {f"complex.{kind}": complex_data.get(kind)})
                         for kind in COMPLEX_KINDS}
 
+    topics_data = data.get("ruler_topics")
+    if not isinstance(topics_data, Mapping) or set(topics_data) != set(RULER_TOPICS):
+        raise read.fail("ruler_topics", f"expected a mapping of {', '.join(RULER_TOPICS)} to phrases")
+    ruler_topics = {topic: read.words(f"ruler_topics.{topic}", {f"ruler_topics.{topic}": topics_data[topic]})
+                    for topic in RULER_TOPICS}
+
     codes_data = data.get("codes")
     if not isinstance(codes_data, Mapping):
         raise read.fail("codes", "expected a mapping from code to phrases")
@@ -665,6 +675,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         open_in_situ=read.words("open_in_situ"),
         closed_start=read.compile("closed_question_starts", rf"(?:{closed})(?!\w)"),
         ruler=read.words("ruler_questions"),
+        ruler_topics=ruler_topics,
         reflection_start=read.words("reflection_starts"),
         complex=complex_patterns,
         codes=codes,
