@@ -366,6 +366,20 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("only two subjects, it's not the end of the world", "I'm failing maths and chemistry.", C.CONFRONT),
     ("its ur decision obviously, but id hate to see u throw away your A levels", "I'm thinking of dropping out.",
      C.PERSUADE),
+    # Round L (information and advice): advice asked as "have you tried …?", siding with others, a time asked.
+    ("Have you tried just having one drink and then switching to water?", "I always end up drunk at parties.",
+     C.PERSUADE),
+    ("Have you tried stopping before?", "I smoke twenty a day.", C.CLOSED_QUESTION),
+    ("have u thought about using a pill box", "I keep forgetting my tablets.", C.PERSUADE),
+    ("Have you thought about what you want?", "Everyone has an opinion about my job.", C.CLOSED_QUESTION),
+    ("Your GP is right, you can't keep skipping them", "I skip my blood pressure pills sometimes.", C.CONFRONT),
+    ("your sister's got a point tbh", "My sister says I drink too much.", C.CONFRONT),
+    ("Isn't it a bit selfish to smoke around the baby?", "I only smoke in the kitchen.", C.CONFRONT),
+    ("Do you really think five a day is fine for your baby?", "I've cut down to five a day.", C.CONFRONT),
+    ("When did you last have a drink?", "I've been drinking less lately.", C.CLOSED_QUESTION),
+    ("What happens when you drink?", "I've been drinking less lately.", C.OPEN_QUESTION),
+    ("Can I throw an idea at you?", "Mornings are the worst.", C.ASK_PERMISSION),
+    ("why a 5 and not a 2?", "Maybe 5. I think I could, but I'm not sure.", C.OPEN_QUESTION),
 ]
 
 

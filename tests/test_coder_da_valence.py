@@ -652,11 +652,38 @@ BATCH_P: list[tuple[str, str, Code]] = [
     ("kig forbi igen på torsdag", "Tak for i dag.", C.OTHER),
 ]
 
+BATCH_S: list[tuple[str, str, Code]] = [
+    # The follow-up to a ruler answer is open, not a reproach (the client now answers rulers with a number).
+    ("hvorfor et 5-tal og ikke et 2-tal?", "Måske en 5'er. Jeg tror godt, jeg kan, men jeg er ikke sikker.",
+     C.OPEN_QUESTION),
+    ("hvorfor er det ikke et 0", "Omkring 1. Jeg er ikke der endnu.", C.OPEN_QUESTION),
+    ("hvorfor kun en 4'er? du har jo alle grunde til at stoppe", "En 4'er måske.", C.CONFRONT),
+    ("kun en 3'er?", "En 3'er vel.", C.CONFRONT),  # doubting the client's number or step
+    ("kun 3 kilo?", "Jeg har tabt 3 kilo siden sidst!", C.CONFRONT),
+    ("du drikker kun 4 om ugen nu", "Jeg drikker kun 4 om ugen nu.", C.SIMPLE_REFLECTION),
+    # Round S (the fine lines; institutions' "man" and "vi"): lecturing, rhetorical questions, minimising.
+    ("du må forstå at du mister din ydelse hvis du bliver ved", "Jeg gider ikke de møder.", C.CONFRONT),
+    ("synes du ikke selv at det er lidt sent at tænke på det nu", "Jeg skulle måske have sagt det til lægen.",
+     C.CONFRONT),
+    ("synes du selv det var en god idé at stoppe på egen hånd?", "Jeg er stoppet med pillerne.", C.CONFRONT),
+    ("er det ikke bedre end at blive indlagt igen?", "Jeg vil ikke have depotinjektionen.", C.CONFRONT),
+    ("det er ikke noget at gøre et stort nummer ud af", "Jeg har et hul på fem år i mit CV.", C.CONFRONT),
+    ("lad være med at være så pessimistisk", "Ingen vil ansætte mig.", C.CONFRONT),
+    ("det bedste man kan gøre er at sige det til lægen", "Jeg tager kun halvdelen af dosen.", C.PERSUADE),
+    ("man kunne måske prøve at tage plastret om morgenen", "Jeg ryger mest om morgenen.", C.PERSUADE),
+    ("mit bud: ring til dem i morgen", "Hvad synes du, jeg skal gøre? Skal jeg ringe eller skrive?",
+     C.PERSUADE_WITH_PERMISSION),
+    # ... and their near misses: knowing what you want is a strength.
+    ("du ved godt hvad du vil, det er stærkt", "Mine forældre vil have, at jeg bliver læge. Jeg vil være tømrer.",
+     C.AFFIRM),
+    ("du ved godt at det er forkert", "Jeg tager lidt af min mors piller.", C.CONFRONT),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M, *BATCH_P])
+                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
