@@ -380,6 +380,21 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("What happens when you drink?", "I've been drinking less lately.", C.OPEN_QUESTION),
     ("Can I throw an idea at you?", "Mornings are the worst.", C.ASK_PERMISSION),
     ("why a 5 and not a 2?", "Maybe 5. I think I could, but I'm not sure.", C.OPEN_QUESTION),
+    # Round N (phone replies and a hard client): short praise, telling the client to calm down, advice in
+    # a word after the client asked, the client's own words said back.
+    ("respect for even turning up tbh", "Oh great, another job person.", C.AFFIRM),
+    ("still showed up tho, respect", "Work? With my anxiety?", C.AFFIRM),
+    ("good on u for not giving up", "The patches made me feel sick last time.", C.AFFIRM),
+    ("calm down, nobody is attacking u", "My doctor says lose weight, the nurse says lose weight, now you.",
+     C.CONFRONT),
+    ("what else helps you calm down?", "I get so wound up at work.", C.OPEN_QUESTION),
+    ("no need to be rude", "You're just going to tell me to quit. Save your breath.", C.CONFRONT),
+    ("small swaps are the way to go, like fizzy drinks for water", "My doctor says lose weight.", C.PERSUADE),
+    ("id try the mouth spray, works fast for cravings",
+     "The patches made me feel sick last time. Is there anything else I could try?", C.PERSUADE_WITH_PERMISSION),
+    ("mention the volunteering", "I've got an interview on Thursday. But what do I say about the gap on my CV?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("your wife thinks you're an alcoholic?", "My wife thinks I'm an alcoholic.", C.SIMPLE_REFLECTION),
 ]
 
 
@@ -897,6 +912,29 @@ def test_bad_spelling_variants_are_reported(value: object) -> None:
     data["spelling_variants"] = value
     with pytest.raises(LexiconError, match=r"da\.yaml: spelling_variants: expected a mapping of a word to a list"):
         parse_lexicon(data, "da.yaml")
+
+
+@pytest.mark.parametrize("value", [None, {}, ["du", "jeg"], {"du": ""}, {"du": 1}])
+def test_bad_mirrored_person_is_reported(value: object) -> None:
+    data = read_data_file("da.yaml")
+    data["mirrored_person"] = value
+    with pytest.raises(LexiconError, match=r"da\.yaml: mirrored_person: expected a mapping of second-person"):
+        parse_lexicon(data, "da.yaml")
+    data = read_data_file("da.yaml")
+    del data["agreement"]
+    with pytest.raises(LexiconError, match="agreement: expected a list of strings"):
+        parse_lexicon(data, "da.yaml")
+
+
+def test_a_judgement_is_said_back_only_when_the_client_made_it_of_itself() -> None:
+    """The mirrored words come from the lexicon: without "du" → "jeg", "du ved godt" confronts again."""
+    context = "Jeg ved godt, det er for meget, men det hjælper mig at sove."
+    reply = "du ved godt det er for meget"
+    assert Coder(model=None).code(reply, context, "da").primary is C.SIMPLE_REFLECTION
+    data = read_data_file("da.yaml")
+    data["mirrored_person"] = {"dig": "mig"}
+    lexicons = {"da": parse_lexicon(data, "da.yaml"), "en": load_lexicon("en")}
+    assert Coder(lexicons=lexicons, model=None).code(reply, context, "da").primary is C.CONFRONT
 
 
 def test_language_cue_listed_for_both_languages_is_refused() -> None:

@@ -679,11 +679,47 @@ BATCH_S: list[tuple[str, str, Code]] = [
     ("du ved godt at det er forkert", "Jeg tager lidt af min mors piller.", C.CONFRONT),
 ]
 
+BATCH_U: list[tuple[str, str, Code]] = [
+    # Round U (short phone replies of a new class; social workers and bostøtte): telling the client to
+    # calm down, holding the client's words against them, the case as a lever, a typo for "nødt".
+    ("slap nu af", "Jeg kom bare for at hente mine piller. Hvorfor skal jeg snakke med en studerende nu?",
+     C.CONFRONT),
+    ("Men du har jo selv sagt til lægen at du gerne ville have hjælp", "Jeg ved ikke om jeg gider tage dem.",
+     C.CONFRONT),
+    ("det vil se meget bedre ud i din sag hvis du selv er åben om det og går i behandling",
+     "Hvis jeg siger jeg ryger, så skriver du det jo bare ned.", C.PERSUADE),
+    ("du bliver nød til at åbne dem, det er første skridt", "Jeg åbner ikke mine breve længere.", C.PERSUADE),
+    ("en pause er nok en god idé", "Hvad sker der med min SU hvis jeg holder et halvt års pause?", C.PERSUADE),
+    ("start med hvorfor du vil ha lige det job",
+     "kan du ikke bare skrive hvad jeg skal sætte i ansøgningen, jeg er så elendig til det",
+     C.PERSUADE_WITH_PERMISSION),
+    # The client's own words said back reflect them; a judgement the client did not make of itself, or
+    # one agreed with ("ja, …"), still confronts.
+    ("du ved godt at der er rykkere i bunken",
+     "Jeg åbner ikke mine breve længere. Der ligger en bunke i gangen, jeg ved godt der er rykkere i.",
+     C.SIMPLE_REFLECTION),
+    ("du ved godt at det er forkert", "Jeg ved godt det er dumt, men jeg tager lidt af min mors piller.",
+     C.CONFRONT),
+    ("ja det er din egen skyld", "Det er min egen skyld, det ved jeg godt.", C.CONFRONT),
+    ("du er doven", "Jeg gider bare ikke.", C.CONFRONT),
+    ("hvad hjælper dig med at slappe af", "Jeg er så stresset.", C.OPEN_QUESTION),
+    ("du ender med at drikke for meget", "sig bare hvad du synes. jeg ender altid med at drikke for meget",
+     C.SIMPLE_REFLECTION),  # a word of the client's ("altid") between
+    ("du ender med at miste jobbet", "Jeg gider ikke de møder.", C.CONFRONT),
+    # Read after the hold-out half was scored: commands typed short, reproachful "hvorfor … overhovedet".
+    ("aftal på forhånd hvornår du går hjem", "fint, sig bare hvad du synes jeg skal gøre til julefrokosten.",
+     C.PERSUADE_WITH_PERMISSION),
+    ("luk din konto", "Jeg har spillet for 8000 kr den her måned. Men jeg vinder det nok tilbage.", C.PERSUADE),
+    ("hvorfor dog", "Jeg er stoppet med mine antidepressiva.", C.CONFRONT),
+    ("hvorfor hører du overhovedet på hende", "Det har min veninde sagt.", C.CONFRONT),
+    ("hvorfor hører du musik når du løber", "Jeg løber tre gange om ugen.", C.OPEN_QUESTION),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S])
+                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

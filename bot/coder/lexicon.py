@@ -105,6 +105,13 @@ class Lexicon:
     something the client was told ("du føler, at du skal …", "du tænker at du er afhængig")."""
     second_person: frozenset[str]
     first_person: frozenset[str]
+    mirrored_person: Pattern
+    """Search: the second-person words of a phrase ("du", "you're"), each captured in group 1, to say it
+    back in the first person with `first_person_of`."""
+    first_person_of: Mapping[str, str]
+    """Second-person word → first-person ("du" → "jeg"): how the client said what a reply says back."""
+    agreement: Pattern
+    """Search: a word that agrees ("ja", "yeah"): a judgement said back after it endorses, not reflects."""
     starts: PhraseStarts
     """Where the phrase lists in SCANNED can match in a reply (keys: their YAML keys)."""
 
@@ -655,6 +662,14 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
              for code in LEXICON_CODES}
     advice = read.words("codes.advice", {"codes.advice": codes_data.get("advice")})
 
+    mirror = data.get("mirrored_person")
+    if not isinstance(mirror, Mapping) or not mirror or not all(
+            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in mirror.items()):
+        raise read.fail("mirrored_person", "expected a mapping of second-person words to first-person words")
+    first_person_of = {str(k).casefold(): str(v).casefold() for k, v in mirror.items()}
+    mirrored = read.compile("mirrored_person", r"(?<![\w'])(" + "|".join(
+        map(re.escape, sorted(first_person_of, key=len, reverse=True))) + r")(?![\w'])")
+
     max_words = data.get("consent_max_words", 5)
     if not isinstance(max_words, int) or max_words < 1:
         raise read.fail("consent_max_words", "expected a positive whole number")
@@ -693,6 +708,9 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         reported=read.compile("reported_frames", rf"(?<!\w)(?:{read.alternation('reported_frames')})[\s,]*$"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
+        mirrored_person=mirrored,
+        first_person_of=first_person_of,
+        agreement=read.words("agreement"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),
     )
 

@@ -659,6 +659,8 @@ class _Reader:
             self.features["dropped_in_open_question"] += len(warnings)
             warnings = []
         here[Code.CONFRONT] += warnings
+        if here[Code.CONFRONT]:
+            here[Code.CONFRONT] = [m for m in here[Code.CONFRONT] if not self._said_back(m)]
         persuade = [m for m in here[Code.PERSUADE] if kept(m)]
         self.features["dropped_in_open_question"] += len(here[Code.PERSUADE]) - len(persuade)
         advice = [m for m in self.advice if kept(m)]
@@ -692,6 +694,20 @@ class _Reader:
                     here[code] = matches = [m for m in matches if all(m.end() <= a or m.start() >= b for a, b in taken)]
                 taken.extend([(m.start(), m.end()) for m in matches])
         return here
+
+    def _said_back(self, match: re.Match[str]) -> bool:
+        """True when the client said `match` of itself ("jeg ved godt …" → "du ved godt …"; "I'm lazy" →
+        "you're lazy"): said back, the client's own words reflect it; they do not judge it."""
+        lex = self.lex
+        if lex.agreement.search(self.text, 0, match.start()):
+            return False  # "ja, det er din egen skyld" agrees with the judgement
+        phrase = match.group(0).casefold()
+        mine = lex.mirrored_person.sub(lambda word: lex.first_person_of[word.group(1)], phrase)
+        if mine == phrase:
+            return False
+        # A word of the client's may sit between ("jeg ender altid med at" → "du ender med at").
+        said = r"\s+(?:\w+\s+)?".join(map(re.escape, mine.split()))
+        return re.search(rf"(?<![\w']){said}(?![\w'])", self.ctx_norm.casefold()) is not None
 
     def _command_only(self, form: _Form) -> dict[Code, list[re.Match[str]]]:
         """`_phrases` of a clause in a reply with no lexicon phrase: no code but a command's, if any."""
