@@ -395,7 +395,30 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("mention the volunteering", "I've got an interview on Thursday. But what do I say about the gap on my CV?",
      C.PERSUADE_WITH_PERMISSION),
     ("your wife thinks you're an alcoholic?", "My wife thinks I'm an alcoholic.", C.SIMPLE_REFLECTION),
+    # Rounds P and Q (chat-app replies; facts asked and unasked).
+    ("only a 4? 🙃", "i guess id be a 4 out of 10 on wanting to stop", C.CONFRONT),
+    ("fair play for trying it tho", "tried vaping but it just made me want a real one more lol", C.AFFIRM),
+    ("where do u wanna start, answers or nerves?", "ok u can give me some tips for the interview",
+     C.SEEK_COLLABORATION),
+    ("its ur degree and ur life", "i'm thinking of dropping out but my parents would kill me", C.EMPHASIZE_AUTONOMY),
+    ("lol everyone feels like that, just get on with it", "what if i cant handle a job", C.CONFRONT),
+    ("talk to her tonight, she'll get over it", "My sister doesn't know I'm pregnant yet.", C.PERSUADE),
+    ("have a question ready for the end", "yeah ok u can give me some tips for the interview",
+     C.PERSUADE_WITH_PERMISSION),
+    ("delete the apps for a month", "i spend a bit much on the betting apps, but i win sometimes", C.PERSUADE),
+    ("You signed up for full-time, you knew what it involved.", "If I drop down to part-time, do I lose my loan?",
+     C.CONFRONT),
+    ("i think a vape might suit u better, but see how u feel",
+     "Would vaping be better than the gum, do you think? Everyone at work vapes.", C.PERSUADE_WITH_PERMISSION),
 ]
+
+
+def test_your_treatment_is_autonomy_but_your_medication_sorted_is_not(coder: Coder) -> None:
+    """"it's your treatment" leaves the choice to the client; "that's your medication sorted out" tells news."""
+    assert coder.code("u do have a say, its ur treatment", "my psychiatrist says i have to stay on them").primary \
+        is C.EMPHASIZE_AUTONOMY
+    assert coder.code("Well, that's your medication sorted out.", "Thanks for doing the prescription.").primary \
+        is not C.EMPHASIZE_AUTONOMY
 
 
 def _cases(table: dict[Code, list[tuple[str, str]]], lang: str) -> list[object]:

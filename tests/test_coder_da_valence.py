@@ -715,11 +715,22 @@ BATCH_U: list[tuple[str, str, Code]] = [
     ("hvorfor hører du musik når du løber", "Jeg løber tre gange om ugen.", C.OPEN_QUESTION),
 ]
 
+BATCH_W: list[tuple[str, str, Code]] = [
+    # Round W (chat-app style with emojis): minimising, a strength in knowing what you don't want.
+    ("haha ik så slemt 😅", "hvad skal jeg skrive i mit cv om de 3 år hvor jeg ikke har lavet noget?", C.CONFRONT),
+    ("det er da ikke så slemt", "Jeg fik 02 i matematik.", C.CONFRONT),
+    ("du ved godt hvad du ik vil ha, det er faktisk en styrke",
+     "jeg gider ikke flere kurser. I siger alle sammen det samme", C.AFFIRM),
+    # ... and the client's own words said back, with no "du" in them.
+    ("det er ikke så slemt, synes du", "Det er ikke så slemt, jeg drikker kun i weekenden.", C.SIMPLE_REFLECTION),
+    ("var det ikke så slemt som du troede?", "Samtalen med chefen gik fint.", C.CLOSED_QUESTION),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U])
+                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

@@ -697,14 +697,13 @@ class _Reader:
 
     def _said_back(self, match: re.Match[str]) -> bool:
         """True when the client said `match` of itself ("jeg ved godt …" → "du ved godt …"; "I'm lazy" →
-        "you're lazy"): said back, the client's own words reflect it; they do not judge it."""
+        "you're lazy"; "det er ikke så slemt" as it is): said back, the client's own words reflect it; they
+        do not judge it."""
         lex = self.lex
         if lex.agreement.search(self.text, 0, match.start()):
             return False  # "ja, det er din egen skyld" agrees with the judgement
         phrase = match.group(0).casefold()
         mine = lex.mirrored_person.sub(lambda word: lex.first_person_of[word.group(1)], phrase)
-        if mine == phrase:
-            return False
         # A word of the client's may sit between ("jeg ender altid med at" → "du ender med at").
         said = r"\s+(?:\w+\s+)?".join(map(re.escape, mine.split()))
         return re.search(rf"(?<![\w']){said}(?![\w'])", self.ctx_norm.casefold()) is not None
