@@ -247,10 +247,12 @@ ENGLISH: dict[Code, list[tuple[str, str]]] = {
         ("It's your choice what you do with this.", BEER),
         ("You decide what happens next.", SMOKE),
         ("You don't have to decide anything today.", SMOKE),
-        ("You know yourself best.", STUCK),
         ("whatever you decide is fine with me", BEER),
+        ("Nobody can make that decision for you.", STUCK),
     ],
     C.SEEK_COLLABORATION: [
+        # The client's expertise acknowledged (MITI 4.2.1 seek collaboration; so the learner replies are labelled).
+        ("You know yourself best.", STUCK),
         ("Let's figure out together what might work for you.", STUCK),
         ("What would you like to focus on today?", BEER),
         ("How can I best help you?", STUCK),
@@ -410,6 +412,22 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      C.CONFRONT),
     ("i think a vape might suit u better, but see how u feel",
      "Would vaping be better than the gum, do you think? Everyone at work vapes.", C.PERSUADE_WITH_PERMISSION),
+    # Rounds R (English written by Danish students) and S (clinicians): "is it okay I tell you", "I will hear
+    # if", the client's expertise, working together vs two things used together, "with all due respect".
+    ("is it okay i tell you what we know about phones and sleep", "I spend like eight hours a day on my phone.",
+     C.ASK_PERMISSION),
+    ("I will hear if you have talked with someone at the school about it",
+     "I'm failing two subjects and I'm thinking about dropping out.", C.CLOSED_QUESTION),
+    ("ur the one who knows what its like day to day", "I'm not sure the job is right for me.", C.SEEK_COLLABORATION),
+    ("how would you like us to go about it when we talk to employers",
+     "I'd like to work in a kitchen, but with my record no one's gonna hire me.", C.SEEK_COLLABORATION),
+    ("Did you use the patches and the gum together, or separately?",
+     "I've tried quitting loads of times. Patches, gum, cold turkey.", C.CLOSED_QUESTION),
+    ("With all due respect, we wouldn't be involved if there weren't concerns.",
+     "Social services are always on my back. I'm a good mum.", C.CONFRONT),
+    ("Cooking is a big part of who you are, and there's a real fear that going back could take you somewhere "
+     "you never want to be again.", "I used to be a chef before my breakdown.", C.COMPLEX_REFLECTION),
+    ("you never listen to anyone", "My wife says I should cut down.", C.CONFRONT),
 ]
 
 
@@ -907,12 +925,45 @@ def test_unknown_code_and_missing_key_are_reported() -> None:
 
 
 def test_spelling_variants_extend_every_phrase_but_not_word_sets() -> None:
+    data = read_data_file("en.yaml")
+    lexicon = parse_lexicon(data, "en.yaml")
+    assert lexicon.codes[Code.CONFRONT].search("ur in denial")  # "you're" in the phrase, "ur" typed
+    assert "you" in lexicon.stopwords and not any("(" in word for word in lexicon.stopwords)  # plain words
+
+
+def test_spoken_spellings_are_read_as_the_written_words_and_quoted_as_typed() -> None:
+    """"du ska bare søge" is read as "du skal bare søge"; the evidence quotes "du ska"."""
+    reply = Coder(model=None).code("Du ska bare søge, det' din sidste chance", "Jeg er 46.", "da")
+    assert reply.primary is C.CONFRONT or reply.primary is C.PERSUADE
+    assert [item.text for item in reply.evidence if item.code is C.PERSUADE] == ["Du ska"]
+    respelt = load_lexicon("da").spoken.respell("Ska du ha en pause, det' ok")  # type: ignore[union-attr]
+    assert respelt.text == "Skal du have en pause, det er ok"
+    typed = "Ska du ha en pause, det' ok"
+    # Word starts and ends map to the same words as typed; "det er" ends where "det'" ends.
+    for word in ("Ska", "du", "en", "pause", "ok"):
+        assert respelt.typed(respelt.text.index(" " + word if word != "Ska" else word) + (word != "Ska")) \
+            == typed.index(word)
+    assert respelt.typed(respelt.text.index("det er") + len("det er")) == typed.index("det'") + len("det'")
+    # A reply without spoken spellings is read as it is.
+    assert load_lexicon("da").spoken.respell("du skal bare").spans == ()  # type: ignore[union-attr]
     data = read_data_file("da.yaml")
-    lexicon = parse_lexicon(data, "da.yaml")
-    assert lexicon.codes[Code.CONFRONT].search("det er ik i orden")  # "ikke" in the phrase, "ik" typed
-    assert "ikke" in lexicon.stopwords and not any("(" in word for word in lexicon.stopwords)  # plain words
-    data["spelling_variants"] = {}
-    assert not parse_lexicon(data, "da.yaml").codes[Code.CONFRONT].search("det er ik i orden")
+    del data["spoken_spellings"]
+    lexicons = {"da": parse_lexicon(data, "da.yaml"), "en": load_lexicon("en")}
+    assert Coder(lexicons=lexicons, model=None).code("du ska bare søge", "Jeg er 46.", "da").primary \
+        is not C.PERSUADE
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (["ska", "skal"], "expected a mapping of a typed word"), ({"ska": ""}, "expected a mapping of a typed word"),
+    ({"ska": 1}, "expected a mapping of a typed word"), ({"sk(a": "skal"}, "expected a mapping of a typed word"),
+    ({"ska": "sk(al"}, "expected a mapping of a typed word"),
+    ({"ska": "skal", "SKA": "skal"}, "a typed word is listed twice"),
+    ({"skal": "Skal"}, "written as typed: skal")])
+def test_bad_spoken_spellings_are_reported(value: object, message: str) -> None:
+    data = read_data_file("da.yaml")
+    data["spoken_spellings"] = value
+    with pytest.raises(LexiconError, match=rf"da\.yaml: spoken_spellings: {message}"):
+        parse_lexicon(data, "da.yaml")
 
 
 def test_english_phone_spellings_match_the_phrases_written_with_apostrophes() -> None:

@@ -726,11 +726,29 @@ BATCH_W: list[tuple[str, str, Code]] = [
     ("var det ikke så slemt som du troede?", "Samtalen med chefen gik fint.", C.CLOSED_QUESTION),
 ]
 
+BATCH_X: list[tuple[str, str, Code]] = [
+    # Round X (typed as spoken: "ska", "ka", "ku", "sku", "hva", "det'", "ha"): read as the written words.
+    ("du ska bare søge, der er jo mangel på sosu'er",
+     "Jeg vil gerne tage en sosu-uddannelse, men jeg er 46. Er det ikke for sent?", C.PERSUADE),
+    ("det' din krop, du har ret til å bestemme over din egen medicin",
+     "Jeg er holdt op med mine antidepressiva.", C.EMPHASIZE_AUTONOMY),
+    ("Ska vi kigge på det sammen?", "Jeg ved ikke hvor jeg skal starte.", C.SEEK_COLLABORATION),
+    ("du sku prøve at gå en tur i stedet", "Jeg spiser når jeg keder mig.", C.PERSUADE),
+    ("hvis du vil ku du prøve en alarm kl 12, men det er dit valg", "Jeg gamer til klokken 3.",
+     C.PERSUADE_WITH_PERMISSION),
+    ("alkohol ka gøre depressionen værre", "Jeg drikker lidt for at kunne sove.", C.GIVING_INFORMATION),
+    ("hva ku gøre det lettere for dig", "Jeg ved ikke om jeg kan klare et job.", C.OPEN_QUESTION),
+    ("vil du ha at jeg fortæller lidt om fleksjob", "Jeg ved ikke hvad fleksjob er.", C.ASK_PERMISSION),
+    # Near misses: "ka" in a closed question, and a spoken word that is also a written one stays as it is.
+    ("ka du løfte tungt", "Jeg har ondt i ryggen.", C.CLOSED_QUESTION),
+    ("du ka ikke se dig selv i et kontorjob", "Jeg kan ikke se mig selv sidde på et kontor.", C.SIMPLE_REFLECTION),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W])
+                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

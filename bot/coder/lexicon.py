@@ -114,6 +114,8 @@ class Lexicon:
     """Search: a word that agrees ("ja", "yeah"): a judgement said back after it endorses, not reflects."""
     starts: PhraseStarts
     """Where the phrase lists in SCANNED can match in a reply (keys: their YAML keys)."""
+    spoken: SpokenSpellings | None = None
+    """Words typed as they are spoken, written out before a reply is read; None: the lexicon has none."""
 
 
 _BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
@@ -148,6 +150,64 @@ def latin1_twin(source: str) -> Pattern:
             token = "[" + "".join(map(re.escape, chars)) + "]"
         parts.append(token)
     return re.compile("".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Respelt:
+    """A text with its spoken spellings written out (`SpokenSpellings.respell`)."""
+
+    text: str
+    spans: tuple[tuple[int, int, int, int], ...] = ()
+    """Each word written out: its (start, end) in `text`, then its (start, end) as typed."""
+
+    def typed(self, position: int) -> int:
+        """Where `position` in `text` lies in the text as typed (inside a written-out word: within that word)."""
+        shift = 0
+        for start, end, typed_start, typed_end in self.spans:
+            if position <= start:
+                break
+            if position < end:
+                return min(typed_start + position - start, typed_end)
+            shift = end - typed_end
+        return position - shift
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenSpellings:
+    """Words typed as they are spoken → the written words ("ska" → "skal", "det'" → "det er").
+
+    A reply is respelt before it is read, so every phrase list reads "ska" as "skal" with no alternative
+    of its own. (`spelling_variants` instead widens every phrase with the word, which costs time on every
+    reply; a spoken spelling also changes the word's length, so evidence is mapped back with `Respelt`.)
+    """
+
+    written: Mapping[str, str]
+    """Typed word (case-folded) → the written word or words."""
+    pattern: Pattern
+    """Search: a typed word, in any text."""
+    lower_pattern: Pattern
+    """The same, case-sensitive, in a lower-cased Latin-1 text (the same positions; twice as fast)."""
+
+    def respell(self, text: str) -> Respelt:
+        latin1 = is_latin1(text)
+        found, scanned = (self.lower_pattern, text.lower()) if latin1 else (self.pattern, text)
+        if found.search(scanned) is None:  # (most replies)
+            return Respelt(text)
+        parts: list[str] = []
+        spans: list[tuple[int, int, int, int]] = []
+        typed_at = shift = 0
+        for match in found.finditer(scanned):
+            typed = text[match.start():match.end()]
+            word = self.written[typed.casefold()]
+            if typed[0].isupper():
+                word = word[0].upper() + word[1:]
+            parts += (text[typed_at:match.start()], word)
+            start = match.start() + shift
+            spans.append((start, start + len(word), match.start(), match.end()))
+            shift += len(word) - len(typed)
+            typed_at = match.end()
+        parts.append(text[typed_at:])
+        return Respelt("".join(parts), tuple(spans))
 
 
 PREFIX_CHARS = 3
@@ -712,7 +772,28 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         first_person_of=first_person_of,
         agreement=read.words("agreement"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),
+        spoken=_spoken_spellings(read),
     )
+
+
+def _spoken_spellings(read: _Reader) -> SpokenSpellings | None:
+    """`spoken_spellings` (optional): a typed word → the written word or words."""
+    value = read.data.get("spoken_spellings", {})
+    if not isinstance(value, Mapping) or not all(
+            _is_word(typed) and isinstance(written, str) and written.split()
+            and all(map(_is_word, written.split())) for typed, written in value.items()):
+        raise read.fail("spoken_spellings", "expected a mapping of a typed word to the written word(s)")
+    written = {str(typed).casefold(): " ".join(str(words).split()) for typed, words in value.items()}
+    if len(written) < len(value):
+        raise read.fail("spoken_spellings", "a typed word is listed twice (in other capitals)")
+    same = sorted(typed for typed, words in written.items() if typed == words.casefold())
+    if same:
+        raise read.fail("spoken_spellings", f"written as typed: {', '.join(same)}")
+    if not written:
+        return None
+    typed_words = _trie([re.escape(typed) for typed in sorted(written, key=len, reverse=True)])
+    found = rf"(?<![\w'])(?:{typed_words})(?![\w'])"
+    return SpokenSpellings(written, read.compile("spoken_spellings", found), latin1_twin(found))
 
 
 class _WordLoader(yaml.SafeLoader):

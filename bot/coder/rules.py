@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.coded_reply import Evidence
-from bot.coder.lexicon import COMPLEX_KINDS, Candidates, Lexicon, is_latin1, latin1_twin, lowered
+from bot.coder.lexicon import COMPLEX_KINDS, Candidates, Lexicon, Respelt, is_latin1, latin1_twin, lowered
 from state_machines.codes import REFLECTIONS, Code
 
 MAX_TEXT_CHARS = 2000
@@ -146,7 +146,8 @@ class Analysis:
     """Every code present, in order of first appearance; evidence may be empty (a fallback)."""
     features: Mapping[str, float]
     norm: str = field(default="", compare=False, repr=False)
-    """`normalise(text)`, kept so the model does not redo it ("" when not kept)."""
+    """`normalise(text)` with spoken spellings written out (the clauses' positions are in it), kept so the
+    model does not redo it ("" when not kept)."""
     context: str | None = field(default=None, compare=False, repr=False)
     """The client's line the reply was read against, and below its normalised start (for the model)."""
     context_norm: str = field(default="", compare=False, repr=False)
@@ -157,12 +158,16 @@ class _Builder:
     """Collects codes and evidence while the clauses are read, in order of appearance."""
 
     original: str
+    respelt: Respelt | None = None
+    """The reply as read, when spoken spellings were written out in it: positions are mapped back."""
     hits: dict[Code, list[Evidence]] = field(default_factory=dict)
 
     def add(self, code: Code, start: int | None = None, end: int | None = None) -> None:
         items = self.hits.setdefault(code, [])
         if start is None or end is None:
             return
+        if self.respelt is not None:
+            start, end = self.respelt.typed(start), self.respelt.typed(end)
         text = self.original[start:end].strip()
         if len(text) > EVIDENCE_MAX_CHARS:
             text = text[:EVIDENCE_MAX_CHARS].rstrip()
@@ -415,6 +420,8 @@ def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
     if known is not None and known[0] is lexicon:
         return known[1]
     ctx = normalise(context[:MAX_CONTEXT_CHARS])
+    if lexicon.spoken is not None:
+        ctx = lexicon.spoken.respell(ctx).text
     ctx_words = _folded_words(ctx)
     count = len(ctx_words)
     consent = bool(lexicon.consent_context.search(ctx)) or (
@@ -448,6 +455,12 @@ class _Reader:
     def __init__(self, text: str, context: str, lexicon: Lexicon) -> None:
         self.original = text[:MAX_TEXT_CHARS]
         self.norm = normalise(self.original)
+        # Spoken spellings ("ska", "det'") are read as the written words; evidence quotes the reply as typed.
+        respelt = lexicon.spoken.respell(self.norm) if lexicon.spoken is not None else None
+        if respelt is not None and respelt.spans:
+            self.norm = respelt.text
+        else:
+            respelt = None
         self.context = context
         self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent = _read_context(context, lexicon)
         self.latin1 = is_latin1(self.norm)
@@ -485,7 +498,7 @@ class _Reader:
             not self._pushed_after(match.end()) for match in autonomy))
         self.quiet = not (self.advice or self.warnings or any(self.found.values()))
         """No phrase anywhere in the reply (most replies): `_phrases` has only commands to look for."""
-        self.build = _Builder(self.original)
+        self.build = _Builder(self.original, respelt)
         self.clauses: list[Clause] = []
         self.reflections: list[tuple[int, int, int]] = []
         """(start, end, words) of each reflection clause."""
