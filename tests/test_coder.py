@@ -428,7 +428,31 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("Cooking is a big part of who you are, and there's a real fear that going back could take you somewhere "
      "you never want to be again.", "I used to be a chef before my breakdown.", C.COMPLEX_REFLECTION),
     ("you never listen to anyone", "My wife says I should cut down.", C.CONFRONT),
+    # Rounds T (very short phone replies) and U (a practice week): short commands, "what actually works?" asks
+    # for advice, offers and agenda questions, correcting and reproach.
+    ("try nicotine gum", "I've tried quitting loads of times. What actually works?", C.PERSUADE_WITH_PERMISSION),
+    ("try nicotine gum", "I've tried quitting loads of times.", C.PERSUADE),
+    ("keep it to 2 pages max", "Can you help me with my CV? I've never done one.", C.PERSUADE_WITH_PERMISSION),
+    ("email the landlord first so theres a record", "My landlord won't fix the mould.", C.PERSUADE),
+    ("did u even revise", "I failed my second year exams.", C.CONFRONT),
+    ("smart to check first", "Is it true I lose my housing benefit?", C.AFFIRM),
+    ("I'd wait till you've passed your probation before you say anything.",
+     "I got the job at the warehouse! But I haven't told them about my depression.", C.PERSUADE),
+    ("Happy to go through the numbers, would you like that?", "What's actually considered heavy drinking?",
+     C.ASK_PERMISSION),
+    ("Is there anything you'd like to use the time for, now you're here?",
+     "I'm only here because the GP sent me.", C.SEEK_COLLABORATION),
+    ("With respect, your bloods say otherwise.", "I'm only here because the GP sent me. I'm fine.", C.CONFRONT),
+    ("That's a myth though, you won't lose anything.", "If I work, they'll cut off my benefits.", C.CONFRONT),
+    ("It's your quit, so take what's useful and leave the rest.", "I'm going to quit on the 1st.",
+     C.EMPHASIZE_AUTONOMY),
 ]
+
+
+def test_try_starts_a_command_but_not_an_invitation_to_tell(coder: Coder) -> None:
+    """"try nicotine gum" advises; "try telling me more" and "try to describe it" ask the client to talk."""
+    for text in ("try telling me more about that", "try to describe what happens"):
+        assert coder.code(text, "I don't know.").primary not in (C.PERSUADE, C.PERSUADE_WITH_PERMISSION)
 
 
 def test_your_treatment_is_autonomy_but_your_medication_sorted_is_not(coder: Coder) -> None:

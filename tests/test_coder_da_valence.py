@@ -744,11 +744,29 @@ BATCH_X: list[tuple[str, str, Code]] = [
     ("du ka ikke se dig selv i et kontorjob", "Jeg kan ikke se mig selv sidde på et kontor.", C.SIMPLE_REFLECTION),
 ]
 
+BATCH_Y: list[tuple[str, str, Code]] = [
+    # Round Y (social psychiatry and addiction; very short replies): "skal jeg bare …?" and "hvad virker?" ask for
+    # advice, so a command answering them is advice with permission ...
+    ("vent og snak med lægen først", "Mine antidepressiva har ikke virket efter en uge. Skal jeg bare stoppe?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("prøv nikotintyggegummi", "Jeg har prøvet fem gange. Hvad virker egentlig?", C.PERSUADE_WITH_PERMISSION),
+    ("prøv 25 min ad gangen", "Jeg kan ikke komme i gang med opgaven. Hvordan får jeg det gjort?",
+     C.PERSUADE_WITH_PERMISSION),
+    # ... but not "hvorfor skal jeg …?", "nu skal jeg …?" or "…, skal jeg så …?" (a challenge, a fact).
+    ("prøv 25 min ad gangen", "Jeg kan ikke komme i gang med opgaven.", C.PERSUADE),
+    ("start med at fjerne askebægre og lightere fra huset",
+     "Jeg har røget i 25 år. Nu skal jeg til at lave en plan?", C.PERSUADE),
+    ("gør nu semesteret færdigt først", "Hvis jeg dropper ud, skal jeg så betale min SU tilbage?", C.PERSUADE),
+    # A rhetorical "synes du selv det er godt for …" confronts; a real "synes du selv …?" asks.
+    ("40 om dagen, synes du selv det er godt for dine lunger?", "Jeg har røget 40 om dagen i 30 år.", C.CONFRONT),
+    ("synes du selv det er godt at have stoppet?", "Jeg har ikke røget i en måned.", C.CLOSED_QUESTION),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X])
+                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X, *BATCH_Y])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
