@@ -39,6 +39,8 @@ STUCK = "I don't know. I've tried to quit before and it never lasts."
 WHAT_NOW = "What should I do?"
 SURE = "Sure, go ahead."
 
+REFLECTION_CODES = (C.SIMPLE_REFLECTION, C.COMPLEX_REFLECTION)
+
 
 @pytest.fixture(scope="module")
 def coder() -> Coder:
@@ -447,6 +449,55 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("It's your quit, so take what's useful and leave the rest.", "I'm going to quit on the 1st.",
      C.EMPHASIZE_AUTONOMY),
 ]
+
+
+@pytest.mark.parametrize(("text", "context", "lang"), [
+    ("you need to tell them", "do I have to tell the jobcentre if I do a few shifts?", "en"),
+    ("Yes, you have to report it within a month.", "Do I still have to report my earnings?", "en"),
+    ("ja, du skal betale den tilbage hvis du dropper ud", "Skal jeg betale SU'en tilbage hvis jeg dropper ud?", "da")])
+def test_a_duty_the_client_asked_about_is_information_not_advice(text: str, context: str, lang: str) -> None:
+    """After "do I have to …?", "you have to" states a rule; the same words unasked advise."""
+    rules = Coder(model=None)
+    assert rules.code(text, context, lang).primary is C.GIVING_INFORMATION
+    unasked = {"en": "I did a few shifts last week.", "da": "Jeg tænker på at droppe ud."}[lang]
+    assert rules.code(text, unasked, lang).primary in (C.PERSUADE, C.CONFRONT)
+    # "Skal jeg sige det til chefen?" asks for advice, not about a duty: "du skal" there advises.
+    assert rules.code("du skal sige det", "Skal jeg sige det til chefen?", "da").primary is not C.GIVING_INFORMATION
+
+
+@pytest.mark.parametrize("key", ["duty_questions", "duty_statements"])
+def test_missing_duty_lists_are_reported(key: str) -> None:
+    data = read_data_file("en.yaml")
+    del data[key]
+    with pytest.raises(LexiconError, match=rf"en\.yaml: {key}: expected a list of strings"):
+        parse_lexicon(data, "en.yaml")
+
+
+def test_a_question_after_a_reflection_is_the_question_in_english() -> None:
+    """Labelling rule 2: the model, half AnnoMI, read these as reflections; the rules' question now stands."""
+    coder = Coder()
+    for text, context, expected in [
+        ("You keep it to the weekends and that feels like it's under control for you. What does a typical weekend "
+         "look like, drink-wise?", "I only drink at weekends, so I don't see what the big deal is.", C.OPEN_QUESTION),
+        ("Sounds like a rough patch. Is most of the stress coming from work, or is it more at home?",
+         "I eat when I'm stressed, and lately everything's stressful.", C.CLOSED_QUESTION)]:
+        assert coder.code(text, context).primary is expected
+    # A reflection typed with a tag stays a reflection.
+    assert coder.code("so you're worried about the cost, right?", "It costs a lot.").primary in REFLECTION_CODES
+    model = coder.model
+    assert model is not None and model.questions_over_reflections == {"en"}
+    # Only over a reflection, and only where the weights say so (not Danish, where the model reads rule 2 itself).
+    leaning = {C.COMPLEX_REFLECTION: 0.6, C.OPEN_QUESTION: 0.3, C.CONFRONT: 0.1}
+    assert model.choose(leaning, {"rp:open_question"}, "en") is C.OPEN_QUESTION
+    assert model.choose(leaning, {"rp:open_question"}, "da") is C.COMPLEX_REFLECTION
+    assert model.choose({C.CONFRONT: 0.6, C.OPEN_QUESTION: 0.4}, {"rp:open_question"}, "en") is C.CONFRONT
+
+
+def test_a_condition_is_not_permission(coder: Coder) -> None:
+    """"if you want that job" sets a condition on a push; "if you want, you could …" leaves the choice."""
+    assert coder.code("you'd better stop right now then if you want that job",
+                      "how long does weed stay in your system?").primary is C.PERSUADE
+    assert coder.code("if you want, you could try the gum", "I don't know.").primary is C.PERSUADE_WITH_PERMISSION
 
 
 def test_try_starts_a_command_but_not_an_invitation_to_tell(coder: Coder) -> None:

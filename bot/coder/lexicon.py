@@ -112,6 +112,10 @@ class Lexicon:
     """Second-person word → first-person ("du" → "jeg"): how the client said what a reply says back."""
     agreement: Pattern
     """Search: a word that agrees ("ja", "yeah"): a judgement said back after it endorses, not reflects."""
+    duty_questions: Pattern
+    """Search in the client's line: it asks whether it must ("do I have to tell them?", "skal jeg betale …?")."""
+    duty_statements: Pattern
+    """Search: a reply saying what the client must ("you have to", "du skal"); after a duty question, a fact."""
     starts: PhraseStarts
     """Where the phrase lists in SCANNED can match in a reply (keys: their YAML keys)."""
     spoken: SpokenSpellings | None = None
@@ -771,6 +775,8 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         mirrored_person=mirrored,
         first_person_of=first_person_of,
         agreement=read.words("agreement"),
+        duty_questions=read.words("duty_questions"),
+        duty_statements=read.words("duty_statements"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),
         spoken=_spoken_spellings(read),
     )

@@ -31,7 +31,7 @@ from typing import Any
 
 from bot.coder.lexicon import is_latin1, latin1_twin
 from bot.coder.rules import Analysis, Clause, decide, normalise
-from state_machines.codes import Code
+from state_machines.codes import REFLECTIONS, Code
 
 FORMAT = "mi-trainer-coder-weights"
 FORMAT_VERSION = 1
@@ -358,6 +358,8 @@ class CoderModel:
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
+        self.questions_over_reflections = frozenset(str(lang) for lang in data.get("questions_over_reflections", []))
+        """Languages where the rules' question at the end of a reply stands over the model's reflection."""
         # Per-language decision offsets (log-probability shifts tuned on cross-validation for macro-F1):
         # stored as offsets, applied as factors.
         self.offsets: dict[str, dict[Code, float]] = {
@@ -483,11 +485,14 @@ class CoderModel:
             # permission, affirm, autonomy or seek labels), the rules' code stands: always for the
             # `rule_codes`, and inside the behaviour the model chose for the `family_rule_codes`.
             within = MACRO[ruled] == MACRO[best] and ruled in self.family_rule_codes.get(lang, ())
-            if within or ruled in self.rule_codes.get(lang, ()):
+            # "That sounds hard. What happened?" is the question (labelling rule 2), however much it reflects.
+            asked = ruled in _QUESTIONS and best in REFLECTIONS and lang in self.questions_over_reflections
+            if within or asked or ruled in self.rule_codes.get(lang, ()):
                 best = ruled
         return best
 
 
+_QUESTIONS = frozenset({Code.OPEN_QUESTION, Code.CLOSED_QUESTION})
 _RULED = {"rp:" + code.value: code for code in Code}
 """The feature naming the rules' own primary code → that code."""
 

@@ -407,7 +407,7 @@ class _Form:
     closed_match: re.Match[str] | None
 
 
-_ContextView = tuple[str, frozenset[str], int, bool]
+_ContextView = tuple[str, frozenset[str], int, bool, bool]
 _CONTEXTS: dict[str, tuple[Lexicon, _ContextView]] = {}
 """The client's line → (the lexicon it was read with, what the rules read in it), remembered: the bot codes
 every learner's replies to the same scenario lines."""
@@ -415,7 +415,8 @@ _CONTEXT_CACHE = 4096
 
 
 def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
-    """The client's line normalised (its start), its content-word keys, its word count, and whether it consents."""
+    """The client's line normalised (its start), its content-word keys, its word count, whether it consents, and
+    whether it asks if it must do something."""
     known = _CONTEXTS.get(context)
     if known is not None and known[0] is lexicon:
         return known[1]
@@ -426,7 +427,8 @@ def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
     count = len(ctx_words)
     consent = bool(lexicon.consent_context.search(ctx)) or (
         bool(lexicon.consent_short.match(ctx)) and count <= lexicon.consent_max_words)
-    view = (ctx, frozenset(_keys(ctx, lexicon.stopwords, ctx_words)), count, consent)
+    view = (ctx, frozenset(_keys(ctx, lexicon.stopwords, ctx_words)), count, consent,
+            lexicon.duty_questions.search(ctx) is not None)
     if len(_CONTEXTS) >= _CONTEXT_CACHE:
         _CONTEXTS.clear()
     _CONTEXTS[context] = (lexicon, view)
@@ -462,7 +464,7 @@ class _Reader:
         else:
             respelt = None
         self.context = context
-        self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent = _read_context(context, lexicon)
+        self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent, duty_asked = _read_context(context, lexicon)
         self.latin1 = is_latin1(self.norm)
         self.rx = _LATIN1 if self.latin1 else _ANY_TEXT
         # `text`: what the rules read. A Latin-1 reply is read lower-cased (the same offsets, words and
@@ -485,6 +487,16 @@ class _Reader:
         # you have to") is reflected, not given.
         self.found[Code.CONFRONT] = _unreported(self.found[Code.CONFRONT], norm, lexicon)
         self.advice = _unreported(_scan_reply(lexicon.advice, norm, where, always, "codes.advice"), norm, lexicon)
+        if duty_asked and self.advice:
+            # The client asked whether it must ("do I have to tell the jobcentre?"): "you do have to" answers
+            # with a fact (a rule, a duty); it does not advise.
+            duties = list(lexicon.duty_statements.finditer(norm))
+            stated = [match for match in self.advice
+                      if any(duty.start() <= match.start() < duty.end() for duty in duties)]
+            if stated:
+                self.advice = [match for match in self.advice if match not in stated]
+                self.found[Code.GIVING_INFORMATION] = sorted([*self.found[Code.GIVING_INFORMATION], *stated],
+                                                             key=lambda match: match.start())
         self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
         permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
                       if not self._pushed_after(match.end())]

@@ -90,6 +90,11 @@ class Config:
     """AnnoMI has no labels for these codes: in English the rules' call stands (CV, AnnoMI 4-way: -0.005)."""
     family_rule_codes_en: tuple[str, ...] = ("affirm", "emphasize_autonomy", "seek_collaboration")
     """AnnoMI's "other" is not split: when the model says "other", the rules say which (no 4-way cost)."""
+    questions_over_reflections: tuple[str, ...] = ("en",)
+    """Languages where a question the rules read at the end of a reply stands when the model chose a reflection
+    (labelling rule 2: a reflection followed by a real question is the question). The English model, half
+    AnnoMI, chose the reflection in long replies; AnnoMI's coders agree with the rule: of its utterances of
+    over 12 words ending in a question the rules read, 346 are coded question and 34 reflection."""
     prune: float = 0.002
     unmarked_questions: bool = True
     """Train on AnnoMI questions also without their "?" when their form still asks (`Sample.unmarked`)."""
@@ -247,6 +252,7 @@ def train(samples: Sequence[Sample], config: Config = Config(), meta: dict[str, 
         "flat_weight": {"da": config.flat_weight_da, "en": config.flat_weight_en},
         "rule_codes": {"da": list(config.rule_codes_da), "en": list(config.rule_codes_en)},
         "family_rule_codes": {"en": list(config.family_rule_codes_en)},
+        "questions_over_reflections": list(config.questions_over_reflections),
         "offsets": {"da": dict(config.offsets_da), "en": dict(config.offsets_en)},
         "meta": meta or {},
         "vocabulary": [names[index] for index in keep],
