@@ -22,7 +22,7 @@ from bot.coder import Coder, analyse, decide, detect_language
 from bot.coder.language import parse_cues
 from bot.coder.lexicon import LexiconError, load_lexicon, parse_lexicon, parse_yaml, read_data_file
 from bot.coder.rules import MAX_TEXT_CHARS
-from state_machines.codes import VALENCE, Code, Valence
+from state_machines.codes import REFLECTIONS, VALENCE, Code, Valence
 
 C = Code
 
@@ -38,9 +38,6 @@ BEER = "I mean, I drink a bit at weekends, but everyone at work does."
 STUCK = "I don't know. I've tried to quit before and it never lasts."
 WHAT_NOW = "What should I do?"
 SURE = "Sure, go ahead."
-
-REFLECTION_CODES = (C.SIMPLE_REFLECTION, C.COMPLEX_REFLECTION)
-
 
 @pytest.fixture(scope="module")
 def coder() -> Coder:
@@ -483,7 +480,7 @@ def test_a_question_after_a_reflection_is_the_question_in_english() -> None:
          "I eat when I'm stressed, and lately everything's stressful.", C.CLOSED_QUESTION)]:
         assert coder.code(text, context).primary is expected
     # A reflection typed with a tag stays a reflection.
-    assert coder.code("so you're worried about the cost, right?", "It costs a lot.").primary in REFLECTION_CODES
+    assert coder.code("so you're worried about the cost, right?", "It costs a lot.").primary in REFLECTIONS
     model = coder.model
     assert model is not None and model.questions_over_reflections == {"en"}
     # Only over a reflection, and only where the weights say so (not Danish, where the model reads rule 2 itself).
@@ -630,8 +627,6 @@ def test_advice_with_consent_in_the_client_line(coder: Coder) -> None:
     # A long "ja, men …" is no permission.
     assert coder.code(advice, "Ja, men det er jo ikke så nemt, når alle de andre drikker.").primary is C.PERSUADE
 
-
-REFLECTIONS = (C.SIMPLE_REFLECTION, C.COMPLEX_REFLECTION)
 
 
 def test_questions_typed_without_a_question_mark(coder: Coder) -> None:
@@ -999,13 +994,6 @@ def test_unknown_code_and_missing_key_are_reported() -> None:
         parse_lexicon(data, "en.yaml")
 
 
-def test_spelling_variants_extend_every_phrase_but_not_word_sets() -> None:
-    data = read_data_file("en.yaml")
-    lexicon = parse_lexicon(data, "en.yaml")
-    assert lexicon.codes[Code.CONFRONT].search("ur in denial")  # "you're" in the phrase, "ur" typed
-    assert "you" in lexicon.stopwords and not any("(" in word for word in lexicon.stopwords)  # plain words
-
-
 def test_spoken_spellings_are_read_as_the_written_words_and_quoted_as_typed() -> None:
     """"du ska bare søge" is read as "du skal bare søge"; the evidence quotes "du ska"."""
     reply = Coder(model=None).code("Du ska bare søge, det' din sidste chance", "Jeg er 46.", "da")
@@ -1020,7 +1008,7 @@ def test_spoken_spellings_are_read_as_the_written_words_and_quoted_as_typed() ->
             == typed.index(word)
     assert respelt.typed(respelt.text.index("det er") + len("det er")) == typed.index("det'") + len("det'")
     # A reply without spoken spellings is read as it is.
-    assert load_lexicon("da").spoken.respell("du skal bare").spans == ()  # type: ignore[union-attr]
+    assert load_lexicon("da").spoken.respell("du skal bare") is None  # type: ignore[union-attr]
     data = read_data_file("da.yaml")
     del data["spoken_spellings"]
     lexicons = {"da": parse_lexicon(data, "da.yaml"), "en": load_lexicon("en")}
@@ -1032,8 +1020,8 @@ def test_spoken_spellings_are_read_as_the_written_words_and_quoted_as_typed() ->
     (["ska", "skal"], "expected a mapping of a typed word"), ({"ska": ""}, "expected a mapping of a typed word"),
     ({"ska": 1}, "expected a mapping of a typed word"), ({"sk(a": "skal"}, "expected a mapping of a typed word"),
     ({"ska": "sk(al"}, "expected a mapping of a typed word"),
-    ({"ska": "skal", "SKA": "skal"}, "a typed word is listed twice"),
-    ({"skal": "Skal"}, "written as typed: skal")])
+    ({"ska": "skal", "SKA": "skal"}, "a word is listed twice"),
+    ({"skal": "Skal"}, "mapped to itself: skal")])
 def test_bad_spoken_spellings_are_reported(value: object, message: str) -> None:
     data = read_data_file("da.yaml")
     data["spoken_spellings"] = value
@@ -1050,6 +1038,8 @@ def test_english_phone_spellings_match_the_phrases_written_with_apostrophes() ->
     assert not lexicon.codes[Code.CONFRONT].search("you're an adult")
     # "you" is replaced as a word, never inside "you're" (which has its own variants).
     assert lexicon.codes[Code.CONFRONT].search("youre an addict")
+    # Word sets stay plain words: the variants widen phrases only.
+    assert "you" in lexicon.stopwords and not any("(" in word for word in lexicon.stopwords)
     data["spelling_variants"] = {}
     assert not parse_lexicon(data, "en.yaml").codes[Code.EMPHASIZE_AUTONOMY].search("thats ur call")
 

@@ -7,7 +7,7 @@ case-insensitive, whole-word regular expressions (see the header of `lexicons/da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
@@ -106,8 +106,8 @@ class Lexicon:
     second_person: frozenset[str]
     first_person: frozenset[str]
     mirrored_person: Pattern
-    """Search: the second-person words of a phrase ("du", "you're"), each captured in group 1, to say it
-    back in the first person with `first_person_of`."""
+    """Search: the second-person words of a phrase ("du", "you're"), to say it back in the first person
+    with `first_person_of`."""
     first_person_of: Mapping[str, str]
     """Second-person word → first-person ("du" → "jeg"): how the client said what a reply says back."""
     agreement: Pattern
@@ -161,7 +161,7 @@ class Respelt:
     """A text with its spoken spellings written out (`SpokenSpellings.respell`)."""
 
     text: str
-    spans: tuple[tuple[int, int, int, int], ...] = ()
+    spans: tuple[tuple[int, int, int, int], ...]
     """Each word written out: its (start, end) in `text`, then its (start, end) as typed."""
 
     def typed(self, position: int) -> int:
@@ -192,11 +192,12 @@ class SpokenSpellings:
     lower_pattern: Pattern
     """The same, case-sensitive, in a lower-cased Latin-1 text (the same positions; twice as fast)."""
 
-    def respell(self, text: str) -> Respelt:
+    def respell(self, text: str) -> Respelt | None:
+        """`text` with its spoken spellings written out; None when it has none (most replies)."""
         latin1 = is_latin1(text)
         found, scanned = (self.lower_pattern, text.lower()) if latin1 else (self.pattern, text)
-        if found.search(scanned) is None:  # (most replies)
-            return Respelt(text)
+        if found.search(scanned) is None:
+            return None
         parts: list[str] = []
         spans: list[tuple[int, int, int, int]] = []
         typed_at = shift = 0
@@ -680,8 +681,32 @@ class _Reader:
         """The list at `key` as one regex alternation (longest entries first)."""
         return _alternation(self.strings(key), self.ascii_fallback)
 
+    def word_mapping(self, key: str, what: str) -> dict[str, str]:
+        """The optional mapping at `key` of words to words ("ska": "skal", "you are": "i am"), case-folded and
+        one space between words (`what` names them in the error)."""
+        value = self.data.get(key, {})
+        if not isinstance(value, Mapping) or not all(map(_are_words, value.items())):
+            raise self.fail(key, f"expected a mapping of {what}")
+        mapping = {_spaced(word): _spaced(other) for word, other in value.items()}
+        if len(mapping) < len(value):
+            raise self.fail(key, "a word is listed twice (in other capitals)")
+        same = sorted(word for word, other in mapping.items() if word == other)
+        if same:
+            raise self.fail(key, f"mapped to itself: {', '.join(same)}")
+        return mapping
+
     def word_set(self, key: str) -> frozenset[str]:
         return frozenset(word.casefold() for word in self.strings(key, spelled=False))
+
+
+def _spaced(words: str) -> str:
+    """`words` case-folded, with one space between them."""
+    return " ".join(words.casefold().split())
+
+
+def _are_words(values: Iterable[object]) -> bool:
+    """True when every value is a string of one or more words as `_is_word` takes them."""
+    return all(isinstance(value, str) and value.split() and all(map(_is_word, value.split())) for value in values)
 
 
 def _is_word(value: object) -> bool:
@@ -726,13 +751,9 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
              for code in LEXICON_CODES}
     advice = read.words("codes.advice", {"codes.advice": codes_data.get("advice")})
 
-    mirror = data.get("mirrored_person")
-    if not isinstance(mirror, Mapping) or not mirror or not all(
-            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in mirror.items()):
+    first_person_of = read.word_mapping("mirrored_person", "second-person words to first-person words")
+    if not first_person_of:
         raise read.fail("mirrored_person", "expected a mapping of second-person words to first-person words")
-    first_person_of = {str(k).casefold(): str(v).casefold() for k, v in mirror.items()}
-    mirrored = read.compile("mirrored_person", r"(?<![\w'])(" + "|".join(
-        map(re.escape, sorted(first_person_of, key=len, reverse=True))) + r")(?![\w'])")
 
     max_words = data.get("consent_max_words", 5)
     if not isinstance(max_words, int) or max_words < 1:
@@ -772,7 +793,7 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         reported=read.compile("reported_frames", rf"(?<!\w)(?:{read.alternation('reported_frames')})[\s,]*$"),
         second_person=read.word_set("second_person"),
         first_person=read.word_set("first_person"),
-        mirrored_person=mirrored,
+        mirrored_person=read.compile("mirrored_person", _whole_words(first_person_of)),
         first_person_of=first_person_of,
         agreement=read.words("agreement"),
         duty_questions=read.words("duty_questions"),
@@ -784,22 +805,16 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
 
 def _spoken_spellings(read: _Reader) -> SpokenSpellings | None:
     """`spoken_spellings` (optional): a typed word → the written word or words."""
-    value = read.data.get("spoken_spellings", {})
-    if not isinstance(value, Mapping) or not all(
-            _is_word(typed) and isinstance(written, str) and written.split()
-            and all(map(_is_word, written.split())) for typed, written in value.items()):
-        raise read.fail("spoken_spellings", "expected a mapping of a typed word to the written word(s)")
-    written = {str(typed).casefold(): " ".join(str(words).split()) for typed, words in value.items()}
-    if len(written) < len(value):
-        raise read.fail("spoken_spellings", "a typed word is listed twice (in other capitals)")
-    same = sorted(typed for typed, words in written.items() if typed == words.casefold())
-    if same:
-        raise read.fail("spoken_spellings", f"written as typed: {', '.join(same)}")
+    written = read.word_mapping("spoken_spellings", "a typed word to the written word(s)")
     if not written:
         return None
-    typed_words = _trie([re.escape(typed) for typed in sorted(written, key=len, reverse=True)])
-    found = rf"(?<![\w'])(?:{typed_words})(?![\w'])"
+    found = _whole_words(written)
     return SpokenSpellings(written, read.compile("spoken_spellings", found), latin1_twin(found))
+
+
+def _whole_words(words: Iterable[str]) -> str:
+    """A regex of `words` (each may hold an apostrophe) as whole words, the longest first."""
+    return rf"(?<![\w'])(?:{_trie([re.escape(word) for word in sorted(words, key=len, reverse=True)])})(?![\w'])"
 
 
 class _WordLoader(yaml.SafeLoader):

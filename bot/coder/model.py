@@ -31,7 +31,7 @@ from typing import Any
 
 from bot.coder.lexicon import is_latin1, latin1_twin
 from bot.coder.rules import Analysis, Clause, decide, normalise
-from state_machines.codes import REFLECTIONS, Code
+from state_machines.codes import QUESTIONS, REFLECTIONS, Code
 
 FORMAT = "mi-trainer-coder-weights"
 FORMAT_VERSION = 1
@@ -486,13 +486,12 @@ class CoderModel:
             # `rule_codes`, and inside the behaviour the model chose for the `family_rule_codes`.
             within = MACRO[ruled] == MACRO[best] and ruled in self.family_rule_codes.get(lang, ())
             # "That sounds hard. What happened?" is the question (labelling rule 2), however much it reflects.
-            asked = ruled in _QUESTIONS and best in REFLECTIONS and lang in self.questions_over_reflections
+            asked = ruled in QUESTIONS and best in REFLECTIONS and lang in self.questions_over_reflections
             if within or asked or ruled in self.rule_codes.get(lang, ()):
                 best = ruled
         return best
 
 
-_QUESTIONS = frozenset({Code.OPEN_QUESTION, Code.CLOSED_QUESTION})
 _RULED = {"rp:" + code.value: code for code in Code}
 """The feature naming the rules' own primary code → that code."""
 

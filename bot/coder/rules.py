@@ -407,7 +407,20 @@ class _Form:
     closed_match: re.Match[str] | None
 
 
-_ContextView = tuple[str, frozenset[str], int, bool, bool]
+class _ContextView(NamedTuple):
+    """What the rules read in the client's line."""
+
+    norm: str
+    """Its start, normalised (spoken spellings written out)."""
+    keys: frozenset[str]
+    """Its content-word keys (`_keys`)."""
+    words: int
+    consents: bool
+    """It agrees to hear advice, or asks for it."""
+    asks_duty: bool
+    """It asks whether it must do something ("do I have to tell them?")."""
+
+
 _CONTEXTS: dict[str, tuple[Lexicon, _ContextView]] = {}
 """The client's line → (the lexicon it was read with, what the rules read in it), remembered: the bot codes
 every learner's replies to the same scenario lines."""
@@ -415,20 +428,20 @@ _CONTEXT_CACHE = 4096
 
 
 def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
-    """The client's line normalised (its start), its content-word keys, its word count, whether it consents, and
-    whether it asks if it must do something."""
+    """What the rules read in the client's line `context` (remembered)."""
     known = _CONTEXTS.get(context)
     if known is not None and known[0] is lexicon:
         return known[1]
     ctx = normalise(context[:MAX_CONTEXT_CHARS])
-    if lexicon.spoken is not None:
-        ctx = lexicon.spoken.respell(ctx).text
+    respelt = lexicon.spoken.respell(ctx) if lexicon.spoken is not None else None
+    if respelt is not None:
+        ctx = respelt.text
     ctx_words = _folded_words(ctx)
     count = len(ctx_words)
     consent = bool(lexicon.consent_context.search(ctx)) or (
         bool(lexicon.consent_short.match(ctx)) and count <= lexicon.consent_max_words)
-    view = (ctx, frozenset(_keys(ctx, lexicon.stopwords, ctx_words)), count, consent,
-            lexicon.duty_questions.search(ctx) is not None)
+    view = _ContextView(ctx, frozenset(_keys(ctx, lexicon.stopwords, ctx_words)), count, consent,
+                        lexicon.duty_questions.search(ctx) is not None)
     if len(_CONTEXTS) >= _CONTEXT_CACHE:
         _CONTEXTS.clear()
     _CONTEXTS[context] = (lexicon, view)
@@ -459,10 +472,8 @@ class _Reader:
         self.norm = normalise(self.original)
         # Spoken spellings ("ska", "det'") are read as the written words; evidence quotes the reply as typed.
         respelt = lexicon.spoken.respell(self.norm) if lexicon.spoken is not None else None
-        if respelt is not None and respelt.spans:
+        if respelt is not None:
             self.norm = respelt.text
-        else:
-            respelt = None
         self.context = context
         self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent, duty_asked = _read_context(context, lexicon)
         self.latin1 = is_latin1(self.norm)
@@ -728,7 +739,7 @@ class _Reader:
         if lex.agreement.search(self.text, 0, match.start()):
             return False  # "ja, det er din egen skyld" agrees with the judgement
         phrase = match.group(0).casefold()
-        mine = lex.mirrored_person.sub(lambda word: lex.first_person_of[word.group(1)], phrase)
+        mine = lex.mirrored_person.sub(lambda word: lex.first_person_of[word.group(0)], phrase)
         # A word of the client's may sit between ("jeg ender altid med at" → "du ender med at").
         said = r"\s+(?:\w+\s+)?".join(map(re.escape, mine.split()))
         return re.search(rf"(?<![\w']){said}(?![\w'])", self.ctx_norm.casefold()) is not None
