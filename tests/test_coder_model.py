@@ -3,6 +3,7 @@ typical replies of each code family right. No training here (that is scripts/tra
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import subprocess
@@ -22,6 +23,7 @@ from bot.coder.model import (
     WEIGHTS_FILE,
     CoderModel,
     ModelError,
+    encode_rows,
     load_model,
     reply_features,
 )
@@ -80,6 +82,54 @@ def test_wrong_feature_version_is_refused() -> None:
         CoderModel(data)
     with pytest.raises(ModelError, match="format"):
         CoderModel({"format": "pickle"})
+
+
+def _tiny(rows: object, vocabulary: list[str]) -> dict[str, Any]:
+    """A weights file by hand: the macro head and the behaviour heads, no flat head."""
+    heads = {"macro": {"classes": list(BEHAVIOURS), "bias": [0.5, 0.0, 0.0, -0.5]}}
+    heads.update({b: {"classes": [c.value for c in SUBHEADS[b]], "bias": [0.0] * len(SUBHEADS[b])}
+                  for b in BEHAVIOURS})
+    return {"format": "mi-trainer-coder-weights", "version": 2, "feature_version": FEATURE_VERSION,
+            "scale": 1000, "heads": heads, "head_order": list(heads), "vocabulary": vocabulary, "rows": rows}
+
+
+WIDTH = 4 + sum(len(codes) for codes in SUBHEADS.values())
+
+
+def test_rows_are_int16_weights_read_back_exactly() -> None:
+    first = [-32767, 32767, *range(-1, WIDTH - 3)]
+    second = [0] * WIDTH
+    second[5] = 1500
+    model = CoderModel(_tiny(encode_rows([first, second]), ["w:hvad", "w:du"]))
+    assert model.size == 2
+    assert model.scores({"w:hvad"}) == [b + w / 1000 for b, w in zip([0.5, 0.0, 0.0, -0.5, *[0.0] * (WIDTH - 4)],
+                                                                    first, strict=True)]
+    both = model.scores({"w:hvad", "w:du", "w:unknown"})
+    assert both[5] == pytest.approx(first[5] / 1000 + 1.5) and both[0] == pytest.approx(0.5 - 32.767)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([[0] * WIDTH], "one base64 string"),  # format 1's JSON lists
+    ("not base64!", "not base64"),
+    (encode_rows([[0] * (WIDTH - 1)]), f"{WIDTH - 1} weights for 1 features × {WIDTH} classes"),
+    (encode_rows([[0] * WIDTH, [0] * WIDTH]), f"{2 * WIDTH} weights for 1 features"),
+    (base64.b64encode(b"\x00\x80" * WIDTH).decode(), "outside"),  # every weight -32768: a row that packs to 0
+])
+def test_malformed_rows_are_refused_by_name(rows: object, message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        CoderModel(_tiny(rows, ["w:hvad"]))
+
+
+def test_weights_that_do_not_fit_an_int16_are_refused_when_written() -> None:
+    with pytest.raises(ModelError, match="outside ±32767"):
+        encode_rows([[0, 32768]])
+    with pytest.raises(ModelError, match="outside ±32767"):
+        encode_rows([[-32768]])
+
+
+def test_format_1_weights_are_refused() -> None:
+    with pytest.raises(ModelError, match="format/version"):
+        CoderModel({**_data(), "version": 1})
 
 
 def test_predictions_are_deterministic(coder: Coder) -> None:

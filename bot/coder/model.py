@@ -2,8 +2,9 @@
 
 `reply_features(analysis, context)` turns the rules' `Analysis` (hits, clause acts, numeric
 features) plus the reply's words, word pairs and word stems and the client's line into a set of binary feature
-names. `CoderModel` holds the weights (read once from `model/weights.json.gz`, plain JSON, written by
-`scripts/train_coder.py`) and scores those features with linear heads:
+names. `CoderModel` holds the weights (read once from `model_data/weights.json.gz`, plain JSON with the
+weight rows as base64 int16, see `encode_rows`; written by `scripts/train_coder.py`) and scores those
+features with linear heads:
 
 - `macro`: AnnoMI's four therapist behaviours (question, reflection, therapist_input, other);
 - one head per behaviour for the code inside it (question → open / closed / ask_permission, …);
@@ -16,6 +17,7 @@ column of floats per class over one shared vocabulary, and a score is a sum over
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import math
@@ -34,7 +36,8 @@ from bot.coder.rules import Analysis, Clause, decide, normalise
 from state_machines.codes import QUESTIONS, REFLECTIONS, Code
 
 FORMAT = "mi-trainer-coder-weights"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: "rows" is one base64 string of int16 weights (`encode_rows`); 1 had a JSON list per row (slow to read)."""
 FEATURE_VERSION = 4
 """Bump when `reply_features` changes: weights trained on other features are refused."""
 
@@ -277,7 +280,50 @@ class _RuleRows(dict[str, int]):
 _FIELD_BYTES = 4
 """32-bit fields (the sums of a reply's rows fit; see `_max_rows`): rows half the size of 64-bit ones, so
 quicker to fetch and to add."""
-_MAX_WEIGHT = (1 << 23) - 1
+_MAX_WEIGHT = (1 << 15) - 1
+"""A stored weight (weight·scale) fits an int16; -32768 is refused too, so no packed row is 0."""
+_OFFSET = 1 << 15
+"""Added to every stored weight in a packed field: each field is positive (fields never borrow from each
+other) and, as no weight is -32768, no row is 0."""
+_FLIP_SIGN = bytes(byte ^ 0x80 for byte in range(256))
+"""An int16's high byte with the sign bit flipped: the int16 plus `_OFFSET`, as an unsigned number."""
+
+
+def encode_rows(rows: Sequence[Sequence[int]]) -> str:
+    """The "rows" of a weights file: every feature's stored weights (weight·scale, one per class of every
+    head, heads in "head_order"), row after row, as int16 little-endian, in base64.
+
+    Plain data (like a .npy array), but read in a few milliseconds, where a JSON list of 1.7 million
+    numbers took most of the model's load time.
+    """
+    flat = [weight for row in rows for weight in row]
+    if any(not -_MAX_WEIGHT <= weight <= _MAX_WEIGHT for weight in flat):
+        raise ModelError(f"a stored weight is outside ±{_MAX_WEIGHT}: lower the scale")
+    return base64.b64encode(struct.pack(f"<{len(flat)}h", *flat)).decode("ascii")
+
+
+def _packed_rows(encoded: object, count: int, width: int) -> list[int]:
+    """`count` rows of `width` stored weights (`encode_rows`), each packed into one int: field k, 32 bits
+    wide, holds weight k + `_OFFSET`."""
+    if not isinstance(encoded, str):
+        raise ModelError("rows: expected one base64 string (weights format 2)")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except ValueError as error:
+        raise ModelError(f"rows: not base64 ({error})") from None
+    if len(raw) != 2 * count * width:
+        raise ModelError(f"rows: {len(raw) // 2} weights for {count} features × {width} classes")
+    # Each int16 → a 32-bit field holding it plus `_OFFSET`: the low byte, the high byte with the sign bit
+    # flipped, two zero bytes (slice copies, no per-weight Python work).
+    fields = bytearray(2 * len(raw))
+    fields[0::4] = raw[0::2]
+    fields[1::4] = raw[1::2].translate(_FLIP_SIGN)
+    size = width * _FIELD_BYTES
+    view = memoryview(fields)
+    rows = [int.from_bytes(view[at:at + size], "little") for at in range(0, len(fields), size)]
+    if not all(rows):
+        raise ModelError(f"rows: a weight is -{_OFFSET} (outside ±{_MAX_WEIGHT})")
+    return rows
 
 
 class CoderModel:
@@ -324,35 +370,27 @@ class CoderModel:
         self._behaviour_index = tuple((index, head) for head, (_, _, where) in enumerate(self._behaviour_heads)
                                       for index in range(len(bias))[where])
         width = len(bias)
-        largest = 0
-        for name, row in zip(data["vocabulary"], data["rows"], strict=True):
-            top = max(map(abs, row), default=0)
-            if len(row) != width or top > _MAX_WEIGHT:
-                raise ModelError(f"feature {name!r}: weights do not fit the heads")
-            largest = max(largest, top)
-        # Added to every stored weight so each field is positive (fields never borrow from each other)
-        # and no row is 0; a sum of up to `_max_rows` rows cannot overflow a field.
-        self._offset = offset = largest + 1
-        self._max_rows = (1 << 8 * _FIELD_BYTES) // (2 * offset)
+        vocabulary = data["vocabulary"]
+        if not isinstance(vocabulary, list) or not all(isinstance(name, str) for name in vocabulary):
+            raise ModelError("vocabulary: expected a list of feature names")
+        rows = _packed_rows(data["rows"], len(vocabulary), width)
+        self._offset = _OFFSET
+        self._max_rows = (1 << 8 * _FIELD_BYTES) // (2 * _OFFSET)
+        """A sum of up to this many rows cannot overflow a field."""
         self._unpack = struct.Struct(f"<{width}I").unpack
         self._bytes = width * _FIELD_BYTES
-        pack = struct.Struct(f"<{width}I").pack
-        self._packed: dict[str, int] = {}
+        self._packed: dict[str, int] = dict(zip(vocabulary, rows, strict=True))
         # The word families again, keyed by the word, the word pair and the stem: `predict` looks them
         # up without building "w:…", "b:… …" and "p:…" strings.
         self._word_rows: dict[str, int] = {}
         self._pair_rows: dict[str, int] = {}
         """A pair's two words, with a space between them → the pair's row."""
         self._stem_rows: dict[str, int] = {}
-        for name, row in zip(data["vocabulary"], data["rows"], strict=True):
-            self._packed[name] = packed = int.from_bytes(pack(*[w + offset for w in row]), "little")
-            family, key = name[:2], name[2:]
-            if family == "w:":
-                self._word_rows[key] = packed
-            elif family == "p:":
-                self._stem_rows[key] = packed
-            elif family == "b:" and " " in key:
-                self._pair_rows[key] = packed
+        families = {"w:": self._word_rows, "p:": self._stem_rows, "b:": self._pair_rows}
+        for name, packed in self._packed.items():
+            family = families.get(name[:2])
+            if family is not None and (family is not self._pair_rows or " " in name):
+                family[name[2:]] = packed
         self._rule_rows: dict[str, _RuleRows] = {}
         """Per language: rule feature → its rows and its tagged twin's (filled as features are met)."""
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}

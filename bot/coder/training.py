@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.coder.coder import Coder
-from bot.coder.model import BEHAVIOURS, FEATURE_VERSION, FORMAT, FORMAT_VERSION, MACRO, SUBHEADS, reply_features
+from bot.coder.model import (
+    BEHAVIOURS,
+    FEATURE_VERSION,
+    FORMAT,
+    FORMAT_VERSION,
+    MACRO,
+    SUBHEADS,
+    encode_rows,
+    reply_features,
+)
 from state_machines.codes import Code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,8 +268,8 @@ def train(samples: Sequence[Sample], config: Config = Config(), meta: dict[str, 
         "head_order": list(heads),
         "heads": {name: {"classes": classes, "bias": [round(b, 4) for b in bias]}
                   for name, (classes, bias, _) in heads.items()},
-        "rows": [[round(column[index] * scale) for _, _, columns in heads.values() for column in columns]
-                 for index in keep],
+        "rows": encode_rows([[round(column[index] * scale) for _, _, columns in heads.values() for column in columns]
+                             for index in keep]),
     }
 
 
