@@ -763,10 +763,52 @@ BATCH_Y: list[tuple[str, str, Code]] = [
 ]
 
 
+BATCH_AA: list[tuple[str, str, Code]] = [
+    # Rounds AA and AB (jobcenter and health-staff Danish; phone chat; slang): advice said softly or inverted ...
+    ("Næste gang vil jeg anbefale at du ringer, hvis du ikke kan komme.", "Jeg kom ikke til samtalen i sidste uge.",
+     C.PERSUADE),
+    ("jeg ville holde mig fra det de første uger", "Jeg skal til fest på lørdag.", C.PERSUADE),
+    ("hvad med hvis du gik en tur i stedet for at ryge", "Jeg ryger kun når jeg er stresset.", C.PERSUADE),
+    ("hvad med melatonin eller noget fra lægen i stedet", "En joint om aftenen er det eneste der får mig til at sove.",
+     C.PERSUADE),
+    # ... is advice with permission when the client asked ("kan jeg drikke …?", "skal jeg …?", "når du spørger").
+    ("det er op til dig men jeg vil ik anbefale det", "kan jeg drikke alkohol når jeg får antidepressiv medicin?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("jeg ville holde mig fra det de første uger", "kan jeg drikke alkohol når jeg får antidepressiv medicin?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("Hvis jeg skal give dig et råd, så vil jeg nok sige kosten.", "Hvad synes du jeg skal starte med?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("Når du spørger, så kan det være en fordel at være åben om det.",
+     "Skal jeg fortælle arbejdsgiveren at jeg har en diagnose?", C.PERSUADE_WITH_PERMISSION),
+    # Blame, threats of sanctions, "ikke alle har den luksus", "er det nu så slemt" confront.
+    ("det er vel kun dig selv der er skyld i det hvis det sker", "kan jeg miste min SU hvis jeg dumper en eksamen?",
+     C.CONFRONT),
+    ("Du er forpligtet til at deltage, og udebliver du, kan det få konsekvenser for din ydelse.",
+     "Jeg gider ikke flere samtaler.", C.CONFRONT),
+    ("Det er bare ikke alle der har den luksus at kunne vælge og vrage.", "Jeg vil ikke tage hvad som helst.",
+     C.CONFRONT),
+    ("er det nu så slemt at ligge vågen et par nætter", "En joint om aftenen er det eneste der får mig til at sove.",
+     C.CONFRONT),
+    ("det er din egen vurdering hvad der er normalt for dig", "jeg drikker kun i weekenden, det er jo helt normalt",
+     C.EMPHASIZE_AUTONOMY),
+    ("at du har prøvet så mange gange viser at du ikke giver op", "Jeg er faldet i igen.", C.AFFIRM),
+    # Near misses: the client's view said back ("du synes ik hun har ret"), an invitation to ask, a reason
+    # given for advice ("for det er ikke sundt"), and the same words as a judgement.
+    ("hun er bekymret og du synes ik hun har ret", "min kæreste siger jeg drikker for meget men hun overdriver altså",
+     C.COMPLEX_REFLECTION),
+    ("selvfølgelig spørg løs", "kan jeg spørge dig om noget", C.OTHER),
+    ("spørg bare lægen om det", "Jeg ved ikke om jeg må tage dem sammen.", C.PERSUADE),
+    ("Jeg synes du skulle tage en snak med lægen, for det er ikke sundt at tage sovepiller så længe.",
+     "Jeg tager sovepiller hver nat.", C.PERSUADE),
+    ("det er ikke sundt", "Jeg drikker fem energidrikke om dagen.", C.CONFRONT),
+]
+
+
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
-                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X, *BATCH_Y])
+                          *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X, *BATCH_Y,
+                          *BATCH_AA])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
