@@ -483,6 +483,28 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("it's up to you how much you drink", "My wife says I drink too much.", C.EMPHASIZE_AUTONOMY),
     ("you want to enjoy the party and also wake up next day without the shame",
      "I want to handle the christmas parties.", C.COMPLEX_REFLECTION),
+    # Round AA-AB (very short phone replies; MI experts): text spellings, praise, sarcasm, "you could …".
+    ("its ur job search not theirs", "my work coach keeps banging on about warehouse jobs", C.EMPHASIZE_AUTONOMY),
+    ("thats good self awareness tbh", "weed helps me sleep, without it im up til 4", C.AFFIRM),
+    ("4 times, u absolute legend", "went to the gym 4 times this week!!", C.AFFIRM),
+    ("set like 3 alarms", "ive missed like every lecture this month", C.PERSUADE),
+    ("u could always say ur driving", "ok how do i cut down without being the boring one at pres",
+     C.PERSUADE_WITH_PERMISSION),
+    ("you could ask for a lower dose at your next appointment", "The pills make me so tired.", C.PERSUADE),
+    ("alternate w soft drinks", "ok how do i cut down without being the boring one at pres",
+     C.PERSUADE_WITH_PERMISSION),
+    ("ok if i share an idea", "ive missed like every lecture this month", C.ASK_PERMISSION),
+    ("so how do u expect to pass", "ive missed like every lecture this month", C.CONFRONT),
+    ("did u not read the leaflet", "do i have to take them with food or not?", C.CONFRONT),
+    ("now aim for a first", "i got a 2:1 on my essay!! first time ever", C.PERSUADE),
+    ("see what happens when u actually try", "i got a 2:1 on my essay!! first time ever", C.CONFRONT),
+    ("so if ur mates jumped off a bridge", "my mates all drink way more than me so im fine", C.CONFRONT),
+    # Near misses: "you don't care" denied, and "you could" inside a question about what to ask.
+    ("you don't care about anyone but yourself", "I'm going to the party anyway.", C.CONFRONT),
+    ("its not that u dont care, ur just running on nothing", "ive missed like every lecture this month",
+     C.SIMPLE_REFLECTION),
+    ("Would it be ok if I told you about a couple of things you could ask your doctor about?",
+     "The pills make me tired.", C.ASK_PERMISSION),
 ]
 
 

@@ -801,6 +801,15 @@ BATCH_AA: list[tuple[str, str, Code]] = [
     ("Jeg synes du skulle tage en snak med lægen, for det er ikke sundt at tage sovepiller så længe.",
      "Jeg tager sovepiller hver nat.", C.PERSUADE),
     ("det er ikke sundt", "Jeg drikker fem energidrikke om dagen.", C.CONFRONT),
+    # Round AC (IPS consultants; health staff): "sig hvad du synes" asks for advice; inverted and negated advice.
+    ("jeg synes du skal fjerne det med at du har været syg",
+     "Jeg har skrevet en ansøgning. Vil du læse den og sige hvad du synes?", C.PERSUADE_WITH_PERMISSION),
+    ("jeg synes du skal fjerne det med at du har været syg", "Jeg har skrevet en ansøgning til Netto.", C.PERSUADE),
+    ("Det anbefales højst 10 genstande om ugen, så det skal du prøve at holde dig under.",
+     "Jeg drikker kun i weekenden.", C.PERSUADE),
+    ("Du har stadig mange gode år foran dig, så du skal ikke give op nu.", "Jeg er jo 68.", C.PERSUADE),
+    ("Kom med på holdet på tirsdag.", "Jeg ved ikke om jeg tør træne.", C.PERSUADE),
+    ("kom bare med det", "må jeg spørge om noget?", C.OTHER),
 ]
 
 
