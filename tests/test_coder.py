@@ -505,6 +505,31 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      C.SIMPLE_REFLECTION),
     ("Would it be ok if I told you about a couple of things you could ask your doctor about?",
      "The pills make me tired.", C.ASK_PERMISSION),
+    # Round AC-AD (IPS employment specialists; long mixed turns by social workers and probation officers).
+    ("Yeah, 'everyone was drinking' is what they all say.", "Everyone at the party was drinking.", C.CONFRONT),
+    ("You could have choked on your own sick, you know.", "I ended up in A&E.", C.CONFRONT),
+    ("I think you're looking for an easy way out.", "If I drop out now, can I go back later?", C.CONFRONT),
+    ("so what, you're just going to let your dad decide for you?", "My dad says I should go back to the factory.",
+     C.CONFRONT),
+    ("you'd be daft to turn a job down over this", "Will I lose my benefits if I take a job?", C.PERSUADE),
+    ("Would you be open to me sharing it?", "My son's 15 and I found a bag of weed in his room.", C.ASK_PERMISSION),
+    ("shall we sit down with your statement and work through it together?", "Will I lose my benefits?",
+     C.SEEK_COLLABORATION),
+    ("Five tries shows how much you want this. One option is a lower-strength patch.",
+     "The patches make me feel sick. What else is there?", C.PERSUADE_WITH_PERMISSION),
+    ("if you're up for it I'd suggest some employer visits this week. no pressure though",
+     "I've applied for twelve jobs and heard nothing.", C.PERSUADE_WITH_PERMISSION),
+    ("thanks for being straight with me about it, a lot of people wouldn't be",
+     "I smoke a bit at night to help me sleep.", C.AFFIRM),
+    ("you got yourself out of a hard situation, that was a sensible call", "I heard voices at work and had to go home.",
+     C.AFFIRM),
+    ("animals it is then, you're the one deciding", "The job centre want me doing warehouse work.",
+     C.EMPHASIZE_AUTONOMY),
+    # Near misses: "most people wouldn't" inside a reflection; "you have to" inside "a condition you have to meet".
+    ("It feels like you're being punished for something most people wouldn't think twice about.",
+     "I got a warning for one drink.", C.COMPLEX_REFLECTION),
+    ("You're stuck between a condition you have to meet and a side effect that takes away who you are.",
+     "My probation says I have to take my meds but they make me feel like a zombie.", C.COMPLEX_REFLECTION),
 ]
 
 

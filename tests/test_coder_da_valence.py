@@ -810,6 +810,18 @@ BATCH_AA: list[tuple[str, str, Code]] = [
     ("Du har stadig mange gode år foran dig, så du skal ikke give op nu.", "Jeg er jo 68.", C.PERSUADE),
     ("Kom med på holdet på tirsdag.", "Jeg ved ikke om jeg tør træne.", C.PERSUADE),
     ("kom bare med det", "må jeg spørge om noget?", C.OTHER),
+    # Round AD (evoking and planning; very short replies): "hvad er dine bedste tips" asks for advice; a closing
+    # "punktum" shuts the talk down; "men er bange for at …" and "tror du godt" report the client's view.
+    ("fjern alt grej fra lejligheden", "Ok, hvad er dine bedste tips til at stoppe med hash?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("fjern alt grej fra lejligheden", "Jeg ryger hver aften.", C.PERSUADE),
+    ("det er kalorier ind og ud, punktum", "Jeg spiser egentlig sundt. Jeg fatter ikke hvorfor jeg tager på.",
+     C.CONFRONT),
+    ("du vil gerne, men er bange for at det er forkert", "Hvad synes du, skal jeg sige ja til jobbet i Netto?",
+     C.COMPLEX_REFLECTION),
+    ("det er forkert", "Jeg tager kun pillerne når jeg har lyst.", C.CONFRONT),
+    ("hverdagene tror du godt du kunne skære ned på",
+     "Jeg tror godt jeg kunne skære ned til hverdag, men fredag bliver svært.", C.SIMPLE_REFLECTION),
 ]
 
 

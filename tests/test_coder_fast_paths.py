@@ -210,10 +210,10 @@ PINNED = [
     ("DU SKAL STOPPE NU. Det er ikke OK.", "Jeg ryger 20 om dagen.",
      '{"primary": "confront", "codes": ["confront", "persuade"], "valence": "inconsistent", "lang": "da", '
      '"evidence": [{"code": "confront", "text": "Det er ikke OK"}, {"code": "persuade", "text": "DU SKAL"}]}'),
-    # Retrained with round U (2026-11-24, tenth session), the model reads this as the rules do: a feeling named
-    # ("worried") makes the reflection complex (it was simple before).
+    # The primary is the model's, and this echo sits on the simple/complex line: complex after round U (tenth
+    # session), simple again after round AD (eleventh); the rules' evidence ("worried") is unchanged.
     ("You said the \u212aelvin scale \u2014 so you\u2019re worried about the cost, right?", "It costs a lot.",
-     '{"primary": "complex_reflection", "codes": ["complex_reflection"], "valence": '
+     '{"primary": "simple_reflection", "codes": ["simple_reflection", "complex_reflection"], "valence": '
      '"consistent", "lang": "en", "evidence": [{"code": "complex_reflection", "text": "worried"}]}'),
     # The primary is the model's: retrained with round J (2026-11-24) it reads this echo of "fylder alt" as
     # a simple reflection (it was complex before); the rules' evidence is unchanged.
