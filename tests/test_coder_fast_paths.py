@@ -83,6 +83,13 @@ def _spans_of(matches: list[re.Match[str]]) -> list[tuple[int, int]]:
     return [match.span() for match in matches]
 
 
+def test_few_phrase_lists_are_scanned_whole() -> None:
+    """A list with one entry that starts with no plain letter ("^…", "\\w+ …") is tried at every character
+    of every reply: an English "^ok if i …" in codes.ask_permission cost about 6 % of the rules' speed."""
+    assert load_lexicon("en").starts.always == frozenset()
+    assert load_lexicon("da").starts.always == {"codes.giving_information"}
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_phrase_lists_tried_at_their_starts_find_what_a_full_scan_finds(lang: str) -> None:
     lexicon = load_lexicon(lang)
