@@ -278,13 +278,15 @@ class _RuleRows(dict[str, int]):
 
 
 _FIELD_BYTES = 4
-"""32-bit fields (the sums of a reply's rows fit; see `_max_rows`): rows half the size of 64-bit ones, so
+"""32-bit fields (the sums of a reply's rows fit; see `_MAX_ROWS`): rows half the size of 64-bit ones, so
 quicker to fetch and to add."""
 _MAX_WEIGHT = (1 << 15) - 1
 """A stored weight (weight·scale) fits an int16; -32768 is refused too, so no packed row is 0."""
 _OFFSET = 1 << 15
 """Added to every stored weight in a packed field: each field is positive (fields never borrow from each
 other) and, as no weight is -32768, no row is 0."""
+_MAX_ROWS = (1 << 8 * _FIELD_BYTES) // (2 * _OFFSET)
+"""A sum of up to this many packed rows cannot overflow a field."""
 _FLIP_SIGN = bytes(byte ^ 0x80 for byte in range(256))
 """An int16's high byte with the sign bit flipped: the int16 plus `_OFFSET`, as an unsigned number."""
 
@@ -322,7 +324,7 @@ def _packed_rows(encoded: object, count: int, width: int) -> list[int]:
     view = memoryview(fields)
     rows = [int.from_bytes(view[at:at + size], "little") for at in range(0, len(fields), size)]
     if not all(rows):
-        raise ModelError(f"rows: a weight is -{_OFFSET} (outside ±{_MAX_WEIGHT})")
+        raise ModelError(f"rows: a row of weights all -{_OFFSET} (outside ±{_MAX_WEIGHT}) packs to 0")
     return rows
 
 
@@ -374,9 +376,6 @@ class CoderModel:
         if not isinstance(vocabulary, list) or not all(isinstance(name, str) for name in vocabulary):
             raise ModelError("vocabulary: expected a list of feature names")
         rows = _packed_rows(data["rows"], len(vocabulary), width)
-        self._offset = _OFFSET
-        self._max_rows = (1 << 8 * _FIELD_BYTES) // (2 * _OFFSET)
-        """A sum of up to this many rows cannot overflow a field."""
         self._unpack = struct.Struct(f"<{width}I").unpack
         self._bytes = width * _FIELD_BYTES
         self._packed: dict[str, int] = dict(zip(vocabulary, rows, strict=True))
@@ -427,13 +426,13 @@ class CoderModel:
         """
         if count is None:
             count = len(found)
-        if count <= self._max_rows:
+        if count <= _MAX_ROWS:
             fields: Sequence[int] = self._unpack(sum(found).to_bytes(self._bytes, "little"))
         else:  # so many rows that a field could overflow: added in parts, the parts' fields added after
-            step, unpack, size = self._max_rows // 2, self._unpack, self._bytes  # an item: at most two rows
+            step, unpack, size = _MAX_ROWS // 2, self._unpack, self._bytes  # an item: at most two rows
             parts = [unpack(sum(found[at:at + step]).to_bytes(size, "little")) for at in range(0, len(found), step)]
             fields = [sum(column) for column in zip(*parts, strict=True)]
-        base = count * self._offset
+        base = count * _OFFSET
         scale = self.scale
         return [b + (field - base) / scale for b, field in zip(self._bias, fields, strict=True)]
 

@@ -427,15 +427,19 @@ every learner's replies to the same scenario lines."""
 _CONTEXT_CACHE = 4096
 
 
+def _respelt(norm: str, lexicon: Lexicon) -> tuple[str, Respelt | None]:
+    """`norm` with the lexicon's spoken spellings written out, and the `Respelt` that maps positions back
+    (None when nothing was written out)."""
+    respelt = lexicon.spoken.respell(norm) if lexicon.spoken is not None else None
+    return (norm, None) if respelt is None else (respelt.text, respelt)
+
+
 def _read_context(context: str, lexicon: Lexicon) -> _ContextView:
     """What the rules read in the client's line `context` (remembered)."""
     known = _CONTEXTS.get(context)
     if known is not None and known[0] is lexicon:
         return known[1]
-    ctx = normalise(context[:MAX_CONTEXT_CHARS])
-    respelt = lexicon.spoken.respell(ctx) if lexicon.spoken is not None else None
-    if respelt is not None:
-        ctx = respelt.text
+    ctx, _ = _respelt(normalise(context[:MAX_CONTEXT_CHARS]), lexicon)
     ctx_words = _folded_words(ctx)
     count = len(ctx_words)
     consent = bool(lexicon.consent_context.search(ctx)) or (
@@ -469,11 +473,8 @@ class _Reader:
 
     def __init__(self, text: str, context: str, lexicon: Lexicon) -> None:
         self.original = text[:MAX_TEXT_CHARS]
-        self.norm = normalise(self.original)
         # Spoken spellings ("ska", "det'") are read as the written words; evidence quotes the reply as typed.
-        respelt = lexicon.spoken.respell(self.norm) if lexicon.spoken is not None else None
-        if respelt is not None:
-            self.norm = respelt.text
+        self.norm, respelt = _respelt(normalise(self.original), lexicon)
         self.context = context
         self.ctx_norm, self.ctx_keys, self.ctx_words, self.consent, duty_asked = _read_context(context, lexicon)
         self.latin1 = is_latin1(self.norm)
