@@ -157,7 +157,12 @@ def speed(coder: Coder, replies: Sequence[tuple[str, str]], seconds: float = 2.0
     """Replies per CPU second of `coder.code` (one thread), over at least `seconds` of CPU time.
 
     CPU time of this process, not wall-clock time: "on one core" even when other work shares the machine.
+    One untimed pass first: the throughput of a coder in use, not of its first minutes (the first time
+    a word or a client line is seen, the coder compiles and remembers what it needs for it, a one-off cost
+    that belongs with the start-up, as the model's load time does).
     """
+    for text, context in replies:
+        coder.code(text, context)
     done = 0
     started = time.process_time()
     while True:

@@ -301,7 +301,7 @@ class PhraseStarts:
                 # letters, and matched case-sensitively in the lower-cased text when that is the same
                 # (see `_case_free`): both much faster than trying every entry case-insensitively.
                 flags = 0 if all(map(_case_free, unique)) else _FLAGS
-                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{_factored(unique)})(?!\w)", flags)
+                check = self._checks[unique] = re.compile(rf"(?<!\w)(?:{_trie(unique, ordered=False)})(?!\w)", flags)
         if len(self._words) >= _KEYS_CACHE:
             self._words.clear()
         self._words[word] = info = (whole, spans, check)
@@ -465,6 +465,62 @@ def _group_starts(source: str, ascii_fallback: bool, whole: bool) -> tuple[str, 
     return tuple(dict.fromkeys(starts))
 
 
+_BRANCHES = 64
+"""At most this many branches per entry (`_branches`)."""
+
+
+def _branches(entry: str) -> list[str]:
+    """`entry` as the alternatives it is made of, for the check of where it can start: the groups in
+    its first two words, each branch in the group's place ("(?:du|man) skal" → "du skal", "man skal";
+    "du (?:ikke )?skal" → "du ikke skal", "du skal"). Together they match where `entry` matches.
+
+    Only the groups in the first word when that makes fewer than `_BRANCHES`; `[entry]` when there is
+    no such group, or even those make too many.
+    """
+    source = entry.strip()
+    if "(?P" in source:
+        return [source]  # a named group cannot be written twice in one regex
+    for spaces in (1, 0):
+        found = _branches_up_to(source, spaces)
+        if found is not None:
+            return found
+    return [source]
+
+
+def _branches_up_to(source: str, spaces: int) -> list[str] | None:
+    """`_branches` of the groups that at most `spaces` spaces come before; None: too many."""
+    found: list[str] = []
+    pending = _split_bars(source) if _top_level_bar(source) else [source]
+    while pending:
+        item = pending.pop(0)
+        opening = _opening_group(item)
+        if opening is None or item.count(" ", 0, opening[0]) > spaces:
+            found.append(item)
+            continue
+        start, close = opening
+        head, branches, rest = item[:start], _split_bars(item[start + 3:close]), item[close + 1:]
+        if rest[:1] in ("*", "+", "{") or rest[:2] in ("??", "?+"):
+            found.append(item)
+        elif rest[:1] == "?":  # an optional group: with it, or without it
+            pending[:0] = [*(head + branch + rest[1:] for branch in branches), head + rest[1:]]
+        else:
+            pending[:0] = [head + branch + rest for branch in branches]
+        if len(found) + len(pending) > _BRANCHES:
+            return None
+    # (A branch that starts or ends with a space would be read differently as an entry of its own.)
+    return found if all(branch and branch == branch.strip() for branch in found) else [source]
+
+
+def _opening_group(source: str) -> tuple[int, int] | None:
+    """(where it opens, where it closes) of the first "(?:…)" in `source` when only plain words come
+    before it; else None."""
+    start = source.find("(?:")
+    if start < 0 or not all(char in _PLAIN or char in _WORD_ENDS for char in source[:start]):
+        return None
+    close = next((index for index, char, depth in _syntax(source[start:]) if char == ")" and depth == 0), -1)
+    return None if close < 0 else (start, start + close)
+
+
 def _split_bars(source: str) -> list[str]:
     """`source` cut at its top-level "|"."""
     cuts = [index for index, char, depth in _syntax(source) if char == "|" and depth == 0]
@@ -504,8 +560,12 @@ def _phrase_starts(lists: Mapping[str, Sequence[str]], whole: frozenset[str], as
                 keys = by_prefix.setdefault(prefix, [])
                 if key not in keys:
                     keys.append(key)
-                if key in whole:
-                    sources.setdefault(prefix, []).append(_entry_regex(entry, ascii_fallback))
+            if key in whole:
+                # Each branch under its own starts: the check at a word tries only the branches that can
+                # start there ("you" need not try "ur …" or "u're …"; most words start no entry at all).
+                for branch in _branches(entry):
+                    for prefix in _entry_starts(branch, ascii_fallback) or prefixes:
+                        sources.setdefault(prefix, []).append(_entry_regex(branch, ascii_fallback))
     return PhraseStarts({prefix: tuple(keys) for prefix, keys in by_prefix.items()},
                         {prefix: tuple(items) for prefix, items in sources.items()}, whole, frozenset(always))
 
@@ -563,13 +623,18 @@ def _factored(sources: Sequence[str]) -> str:
     return "|".join(parts)
 
 
+_UNCASED_LITERALS = frozenset("',-0123456789")
+"""Characters that match only themselves in a regex (outside a class), in any case."""
+
+
 def _next_key(source: str) -> tuple[str, str] | None:
-    """(what `source` must match first, the rest) when that is one plain letter or a white-space run
-    before one; None otherwise (then `source` is not factored further)."""
+    """(what `source` must match first, the rest) when that is one plain letter (or apostrophe, hyphen,
+    comma or digit) or a white-space run before a letter; None otherwise (then `source` is not factored
+    further)."""
     if not source or _top_level_bar(source):
         return None
     first = source[0]
-    if first.isascii() and first.isalpha() and source[1:2] not in _QUANTIFIERS:
+    if (first in _UNCASED_LITERALS or (first.isascii() and first.isalpha())) and source[1:2] not in _QUANTIFIERS:
         return first.casefold(), source[1:]
     letter = source[3:4]
     if source.startswith(r"\s+") and letter.isascii() and letter.isalpha() and source[4:5] not in _QUANTIFIERS:
@@ -577,7 +642,7 @@ def _next_key(source: str) -> tuple[str, str] | None:
     return None
 
 
-def _trie(sources: Sequence[str]) -> str:
+def _trie(sources: Sequence[str], ordered: bool = True) -> str:
     """The alternation of `sources`, factored letter by letter ("u\\s+er|u\\s+skal" → "u\\s+(?:er|skal)"):
     the same matches, found with far fewer tries.
 
@@ -585,25 +650,31 @@ def _trie(sources: Sequence[str]) -> str:
     key: keys exclude each other (no text character matches two), so the first alternative that
     matches is the same as before, and "\\s+" before a letter can only take the whole run of space.
     Order is kept inside each key, and no alternative moves past one that has no key.
+
+    `ordered=False`: only whether some alternative matches counts, not which: the alternatives with no
+    key go last, and every key is one group.
     """
     if len(sources) < 2:
         return "|".join(sources)
     parts: list[str] = []
+    last: list[str] = []
     groups: dict[str, list[str]] = {}
     for source in sources:
         item = _next_key(source)
-        if item is None:
-            parts.extend(_grouped(groups))
+        if item is None and ordered:
+            parts.extend(_grouped(groups, ordered))
             groups = {}
             parts.append(source)
+        elif item is None:
+            last.append(source)
         else:
             groups.setdefault(item[0], []).append(item[1])
-    parts.extend(_grouped(groups))
-    return "|".join(parts)
+    parts.extend(_grouped(groups, ordered))
+    return "|".join([*parts, *last])
 
 
-def _grouped(groups: Mapping[str, Sequence[str]]) -> list[str]:
-    return [key + (f"(?:{_trie(rests)})" if len(rests) > 1 else rests[0]) for key, rests in groups.items()]
+def _grouped(groups: Mapping[str, Sequence[str]], ordered: bool = True) -> list[str]:
+    return [key + (f"(?:{_trie(rests, ordered)})" if len(rests) > 1 else rests[0]) for key, rests in groups.items()]
 
 
 def _tag_reach(entries: Sequence[str]) -> Pattern | None:
