@@ -530,6 +530,20 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      "I got a warning for one drink.", C.COMPLEX_REFLECTION),
     ("You're stuck between a condition you have to meet and a side effect that takes away who you are.",
      "My probation says I have to take my meds but they make me feel like a zombie.", C.COMPLEX_REFLECTION),
+    # Round AF (2026-11-25): a non-native writer's English.
+    ("five goes. you don't give up easily", "I've tried quitting like five times.", C.AFFIRM),
+    ("if you don't give up, it will work out", "I've tried quitting like five times.", C.SIMPLE_REFLECTION),
+    ("If you don't go to the lectures, of course you fail.", "I'm failing two courses. I don't go to lectures anymore.",
+     C.CONFRONT),
+    ("Why would you drink at all when you have blood pressure problems?",
+     "Is it dangerous to drink alcohol on these pills?", C.CONFRONT),
+    ("Why would you want to cut down?", "I'm thinking of cutting down.", C.OPEN_QUESTION),
+    ("If you continue like this, you will fail the year.", "I'm failing two courses.", C.CONFRONT),
+    # "which one you will regret" names the client's dilemma; "you will regret it" warns.
+    ("Both options pull at you, and it's hard to choose when you don't know which one you will regret.",
+     "Should I drop out and work for a year, or keep going?", C.COMPLEX_REFLECTION),
+    ("If you keep going like this you will regret it.", "Should I drop out and work for a year, or keep going?",
+     C.CONFRONT),
 ]
 
 

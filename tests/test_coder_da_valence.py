@@ -824,12 +824,34 @@ BATCH_AA: list[tuple[str, str, Code]] = [
      "Jeg tror godt jeg kunne skære ned til hverdag, men fredag bliver svært.", C.SIMPLE_REFLECTION),
 ]
 
+BATCH_AF: list[tuple[str, str, Code]] = [
+    # The patterns the blind batches AF1 and AF2 (2026-11-25) showed, with near misses.
+    ("godt kæmpet", "jeg har faktisk ikke røget i 5 dage nu. det er sgu hårdt", C.AFFIRM),
+    ("jeg kan godt give dig nogle ideer, men beslutningen er altid din",
+     "kan du ikke bare sige hvad jeg skal gøre, jeg er træt af at tænke", C.EMPHASIZE_AUTONOMY),
+    ("super, men så husk lige at weekenden tæller ligeså meget som hverdagen",
+     "jeg har tabt 3 kilo! men i weekenden spiste jeg en hel pizza", C.PERSUADE),
+    # "hvad gør jeg, når …" asks for advice: a suggestion then is given with permission; unasked, it pushes.
+    ("mit forslag er at du siger det til en af dem på forhånd",
+     "hvad gør jeg når mine venner tilbyder mig en joint, jeg vil ikke være ham den kedelige",
+     C.PERSUADE_WITH_PERMISSION),
+    ("mit forslag er at du siger det til en af dem på forhånd", "mine venner tilbyder mig en joint hver fredag",
+     C.PERSUADE),
+    ("Jeg tænker på, om du ikke skulle prøve at kombinere plaster og tyggegummi denne gang.",
+     "Jeg har prøvet at stoppe fem gange.", C.PERSUADE),
+    ("Men er det ikke lidt en sovepude at kalde det din tid?", "Jeg spiser mest om aftenen. Det er ligesom min tid.",
+     C.CONFRONT),
+    ("Det står jo i indlægssedlen. Har du slet ikke læst den?", "Skal jeg tage min Metformin før eller efter maden?",
+     C.CONFRONT),
+    ("Har du læst indlægssedlen?", "Skal jeg tage min Metformin før eller efter maden?", C.CLOSED_QUESTION),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
                           *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X, *BATCH_Y,
-                          *BATCH_AA])
+                          *BATCH_AA, *BATCH_AF])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""
