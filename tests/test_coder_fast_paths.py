@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.coder import Coder
 from bot.coder.language import language_cues
@@ -54,18 +56,19 @@ AWKWARD = [
 ]
 
 
-def _replies() -> list[tuple[str, str]]:
-    """Learner replies with the client line they answer: the Danish dev texts and the awkward ones."""
+def _labelled(name: str) -> list[tuple[str, str]]:
+    """The replies of `data/coder/<name>.jsonl` with the client line they answer."""
     replies = []
-    for line in (ROOT / "data" / "coder" / "da_dev.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "data" / "coder" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             item = json.loads(line)
             replies.append((item["text"], item["context"]))
-    replies += [(text, AWKWARD[index - 1]) for index, text in enumerate(AWKWARD)]
     return replies
 
 
-REPLIES = _replies()
+REPLIES = _labelled("da_dev") + [(text, AWKWARD[index - 1]) for index, text in enumerate(AWKWARD)]
+"""Learner replies with the client line they answer: the Danish dev texts and the awkward ones."""
+ENGLISH_REPLIES = _labelled("en_dev")
 
 
 def _lists(lexicon: Lexicon) -> Iterator[tuple[str, re.Pattern[str]]]:
@@ -184,6 +187,29 @@ def test_model_scores_replies_as_its_feature_set_does(coder: Coder) -> None:
         # An Analysis read against another client line still gets that line's features.
         other = model.predict(analysis, "Hvorfor spørger du om det?")
         assert other == model.predict_features(reply_features(analysis, "Hvorfor spørger du om det?"), analysis.lang)
+
+
+def test_the_coders_code_is_the_full_predictions_code(coder: Coder) -> None:
+    """`predict_code` (what `Coder.code` uses) picks what `predict` picks, with no probabilities kept."""
+    model = coder.model
+    assert model is not None
+    for text, context in REPLIES + ENGLISH_REPLIES:
+        analysis = coder.analyse(text, context)
+        assert model.predict_code(analysis, context) is model.predict(analysis, context).code, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), lang=st.sampled_from(LANGUAGES), ruled=st.none() | st.sampled_from(list(Code)))
+def test_code_only_choice_matches_the_probabilities_on_any_scores(coder: Coder, data: st.DataObject, lang: str,
+                                                                  ruled: Code | None) -> None:
+    """On any class scores, far apart ones too (a head whose exponentials underflow), the lean choice
+    `_code` is the code of the full `_predict`."""
+    model = coder.model
+    assert model is not None
+    width = len(model._bias)
+    scores = data.draw(st.lists(st.floats(-900, 900) | st.sampled_from([0.0, -800.0, 800.0]),
+                                min_size=width, max_size=width))
+    assert model._code(scores, lang, ruled) is model._predict(scores, lang, ruled).code
 
 
 def test_language_vote_is_the_sum_of_the_cue_scores() -> None:

@@ -57,7 +57,7 @@ class Coder:
         primary, codes = decide(analysis)
         if self.model is None:
             return primary, codes
-        chosen = self.model.predict(analysis, context, primary).code
+        chosen = self.model.predict_code(analysis, context, primary)
         if chosen is codes[0]:  # the rules' choice (the codes are all different)
             return chosen, codes
         return chosen, (chosen, *(code for code in codes if code is not chosen))

@@ -589,7 +589,7 @@ def _alternation(entries: Sequence[str], ascii_fallback: bool) -> str:
 
 def _top_level_bar(source: str) -> bool:
     """True when `source` has a "|" outside any group or class (it cannot be factored)."""
-    return any(char == "|" and depth == 0 for _, char, depth in _syntax(source))
+    return "|" in source and any(char == "|" and depth == 0 for _, char, depth in _syntax(source))
 
 
 def _factored(sources: Sequence[str]) -> str:

@@ -371,6 +371,14 @@ class CoderModel:
         self._behaviour_codes = tuple(code for _, codes, _ in self._behaviour_heads for code in codes)
         self._behaviour_index = tuple((index, head) for head, (_, _, where) in enumerate(self._behaviour_heads)
                                       for index in range(len(bias))[where])
+        # For `_code`: per behaviour head, the index of its score in the macro head; per code of
+        # `_behaviour_codes`, the index of its score in the flat head (None: the flat head has other codes).
+        macro_start = self._slices["macro"].start
+        self._macro_index = tuple(macro_start + self.heads["macro"].index(behaviour) for behaviour in BEHAVIOURS)
+        flat_codes = self._codes.get("flat", ())
+        self._flat_index: tuple[int, ...] | None = tuple(
+            self._slices["flat"].start + flat_codes.index(code) for code in self._behaviour_codes
+        ) if sorted(flat_codes) == sorted(self._behaviour_codes) else None
         width = len(bias)
         vocabulary = data["vocabulary"]
         if not isinstance(vocabulary, list) or not all(isinstance(name, str) for name in vocabulary):
@@ -402,6 +410,8 @@ class CoderModel:
         self.offsets: dict[str, dict[Code, float]] = {
             str(lang): {Code(code): math.exp(float(value)) for code, value in values.items()}
             for lang, values in data.get("offsets", {}).items()}
+        self._offset_factors = {lang: [factors.get(code, 1.0) for code in self._behaviour_codes]
+                                for lang, factors in self.offsets.items() if factors}
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     @classmethod
@@ -445,9 +455,18 @@ class CoderModel:
 
         `rule_primary`: the rules' own primary code (`decide(analysis)[0]`) when the caller has it.
         """
-        # `predict_features(reply_features(...))`, without building the word-family strings: a word,
-        # pair or stem counts once however often it occurs, as in the feature set.
         primary = rule_primary or decide(analysis)[0]
+        return self._predict(self._scores(*self._rows(analysis, context, primary)), analysis.lang, primary)
+
+    def predict_code(self, analysis: Analysis, context: str, rule_primary: Code | None = None) -> Code:
+        """`predict(...).code`, without the probabilities (what the coder needs for each reply)."""
+        primary = rule_primary or decide(analysis)[0]
+        return self._code(self._scores(*self._rows(analysis, context, primary)), analysis.lang, primary)
+
+    def _rows(self, analysis: Analysis, context: str, primary: Code) -> tuple[list[int], int]:
+        """The packed rows of the reply's features that carry weights, and how many rows they add up."""
+        # `reply_features(...)`, without building the word-family strings: a word, pair or stem counts
+        # once however often it occurs, as in the feature set.
         norm, text, tokens = _reply_text(analysis)
         distinct = set(tokens)
         found = list(filter(None, map(self._word_rows.get, distinct)))
@@ -469,7 +488,7 @@ class CoderModel:
         names = set(_rule_features(analysis, primary))
         found.extend(filter(None, map(rule_rows.__getitem__, names)))
         count += sum(map(rule_rows.counts.__getitem__, names))
-        return self._predict(self._scores(found, count), lang, primary)
+        return found, count
 
     def predict_features(self, features: set[str], lang: str) -> Prediction:
         """The prediction from the reply's features (`reply_features`) in language `lang`."""
@@ -511,12 +530,47 @@ class CoderModel:
             probabilities = {code: p / total for code, p in probabilities.items()}
         return Prediction(self._choose(probabilities, ruled, lang), probabilities, macro)
 
+    def _code(self, scores: list[float], lang: str, ruled: Code | None) -> Code:
+        """`_predict(scores, lang, ruled).code`: the same arithmetic in the same order, on lists in the order
+        of `_behaviour_codes` instead of dictionaries (no probabilities kept)."""
+        slices = self._slices
+        top = max(scores)
+        exp = math.exp
+        mix = self.flat_weight.get(lang, 0.0)
+        flat = mix > 0 and "flat" in slices
+        flat_index = self._flat_index if flat else None
+        if flat and flat_index is None:
+            return self._predict(scores, lang, ruled).code  # a flat head with other codes: see `_predict`
+        exps = [exp(score - top) for score in (scores if flat else scores[:self._heads_end])]
+        totals = [sum(exps[where]) for _, _, where in self._behaviour_heads]
+        macro_total = sum(exps[slices["macro"]])
+        flat_total = sum(exps[slices["flat"]]) if flat else 1.0
+        if min(*totals, macro_total, flat_total) < 1e-250:
+            return self._predict(scores, lang, ruled).code  # a head underflows
+        macro_factor = 1.0 / macro_total
+        macro = [exps[index] * macro_factor for index in self._macro_index]
+        scale = [behaviour / total for behaviour, total in zip(macro, totals, strict=True)]
+        values = [exps[index] * scale[head] for index, head in self._behaviour_index]
+        if flat_index is not None:
+            keep, factor = 1 - mix, mix / flat_total
+            values = [keep * value + exps[index] * factor for value, index in zip(values, flat_index, strict=True)]
+        factors = self._offset_factors.get(lang)
+        if factors is not None:
+            values = [value * factor for value, factor in zip(values, factors, strict=True)]
+            total = sum(values)
+            values = [value / total for value in values]
+        best = self._behaviour_codes[max(range(len(values)), key=values.__getitem__)]
+        return self._ruled_choice(best, ruled, lang)
+
     def choose(self, probabilities: Mapping[Code, float], features: AbstractSet[str], lang: str) -> Code:
         """The code to report: the likeliest, unless the rules' own code stands (see `_choose`)."""
         return self._choose(probabilities, _ruled(features), lang)
 
     def _choose(self, probabilities: Mapping[Code, float], ruled: Code | None, lang: str) -> Code:
-        best = max(probabilities, key=probabilities.__getitem__)
+        return self._ruled_choice(max(probabilities, key=probabilities.__getitem__), ruled, lang)
+
+    def _ruled_choice(self, best: Code, ruled: Code | None, lang: str) -> Code:
+        """The model's `best` code, or the rules' `ruled` one where the rules' code stands."""
         if ruled is not None:
             # Where the training data cannot teach a code (English: AnnoMI has no persuade, confront,
             # permission, affirm, autonomy or seek labels), the rules' code stands: always for the
