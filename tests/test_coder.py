@@ -544,6 +544,18 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      "Should I drop out and work for a year, or keep going?", C.COMPLEX_REFLECTION),
     ("If you keep going like this you will regret it.", "Should I drop out and work for a year, or keep going?",
      C.CONFRONT),
+    # Round AG (short replies typed on a phone): terse advice after "any tips?", "where would I even start?"
+    # is given with permission; unasked, it pushes.
+    ("set a number before you go out and stick to it", "any tips for cutting down? I've got a wedding in June",
+     C.PERSUADE_WITH_PERMISSION),
+    ("start with a couple of weekdays off", "If I wanted to cut back, where would I even start?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("start with a couple of weekdays off", "I smoke every day.", C.PERSUADE),
+    ("use patches this time", "I've tried quitting five times. Always end up back on them.", C.PERSUADE),
+    ("tell a mate your deadline", "How do I stop leaving essays till the night before?", C.PERSUADE_WITH_PERMISSION),
+    ("go to the rest then", "I've missed like half my lectures this term.", C.PERSUADE),
+    ("good shout checking first", "Can I drink on these meds or not?", C.AFFIRM),
+    ("any idea how many units that is", "I suppose it's like ten pints on a Saturday.", C.CLOSED_QUESTION),
 ]
 
 

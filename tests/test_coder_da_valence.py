@@ -844,6 +844,18 @@ BATCH_AF: list[tuple[str, str, Code]] = [
     ("Det står jo i indlægssedlen. Har du slet ikke læst den?", "Skal jeg tage min Metformin før eller efter maden?",
      C.CONFRONT),
     ("Har du læst indlægssedlen?", "Skal jeg tage min Metformin før eller efter maden?", C.CLOSED_QUESTION),
+    # Round AG (IPS consultants; youth workers).
+    ("hvis du siger nej til det, kan det godt få konsekvenser for din ydelse",
+     "Skal jeg sige ja til 12 timer om ugen i Netto eller vente på noget bedre?", C.CONFRONT),
+    ("ja det er også noget af det værste man kan gøre på en arbejdsplads",
+     "Jeg mistede mit sidste job fordi jeg mødte fuld.", C.CONFRONT),
+    ("godt at høre, for det du gjorde sidst var altså ret dumt",
+     "Jeg vil gerne tabe mig, men på en sund måde denne gang.", C.CONFRONT),
+    # "du skriver bare …" tells the client what to do; "du siger bare til, hvis …" leaves the say with them.
+    ("du skriver bare at du har været hjemmegående", "Jeg har ikke arbejdet i otte år. Hvem gider ansætte mig?",
+     C.PERSUADE),
+    ("du siger bare til, hvis noget ikke passer dig", "Jeg har ikke arbejdet i otte år. Hvem gider ansætte mig?",
+     C.SIMPLE_REFLECTION),
 ]
 
 
