@@ -2,7 +2,8 @@
 
 Usage:  .venv/bin/python benchmarks/coder_bench.py [--seconds 5]
 
-Measured in CPU time of this process (one thread), so other load on the machine does not distort it.
+Measured in CPU time of this process (one thread), so other load on the machine does not distort it, after
+one untimed pass over the replies (a coder in use: the first sighting of a word compiles what it needs once).
 Replies: the Danish and English dev sets (learner replies with their client lines) and the first 1,000 AnnoMI therapist
 utterances (English, longer) when ../shared/data is there. Each `Coder.code` call does the full work the
 bot does per turn: language detection, the rules (evidence) and the model (primary code). Load time is the

@@ -12,7 +12,8 @@ Sections (each printed with accuracy, macro-F1, per-class F1 and the confusion m
    13-way scores and valence accuracy.
 3. The held-out test sets of learner replies (da_test, en_test: never used for training or tuning),
    scored with the shipped model, which was trained on all of AnnoMI, da_dev and en_dev.
-4. Speed: replies per second of `Coder.code` on one core (CPU time), and the model's load time.
+4. Speed: replies per second of `Coder.code` on one core (CPU time, after one untimed pass over the
+   replies), and the model's load time.
 
 Sections 1-2 train models: they need the `train` extra (scikit-learn, numpy) and take a few
 minutes. `--no-cv` runs only 3-4 (plain Python). The rules-only coder is shown alongside.
