@@ -31,7 +31,7 @@ from bot.coder.lexicon import (
     load_lexicon,
     read_data_file,
 )
-from bot.coder.model import reply_features
+from bot.coder.model import BEHAVIOURS, reply_features
 from bot.coder.rules import _first, _scan, _spans, _tag, normalise
 from state_machines.codes import Code
 
@@ -199,17 +199,32 @@ def test_the_coders_code_is_the_full_predictions_code(coder: Coder) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=st.data(), lang=st.sampled_from(LANGUAGES), ruled=st.none() | st.sampled_from(list(Code)))
-def test_code_only_choice_matches_the_probabilities_on_any_scores(coder: Coder, data: st.DataObject, lang: str,
-                                                                  ruled: Code | None) -> None:
-    """On any class scores, far apart ones too (a head whose exponentials underflow), the lean choice
-    `_code` is the code of the full `_predict`."""
+@given(data=st.data(), lang=st.sampled_from(LANGUAGES))
+def test_probabilities_are_the_heads_softmaxes_mixed_on_any_scores(coder: Coder, data: st.DataObject,
+                                                                   lang: str) -> None:
+    """On any class scores, far apart ones too (a head whose exponentials underflow), the one-pass
+    probabilities are each head's own softmax, combined as documented: the macro head times the
+    behaviour's head, mixed with the flat head, times the language's offset factors, normalised."""
     model = coder.model
     assert model is not None
     width = len(model._bias)
     scores = data.draw(st.lists(st.floats(-900, 900) | st.sampled_from([0.0, -800.0, 800.0]),
                                 min_size=width, max_size=width))
-    assert model._code(scores, lang, ruled) is model._predict(scores, lang, ruled).code
+    macro = model.head("macro", scores)
+    mix = model.flat_weight.get(lang, 0.0)
+    flat = model.head("flat", scores)
+    expected: dict[str, float] = {}
+    for behaviour in BEHAVIOURS:
+        for code, p in model.head(behaviour, scores).items():
+            expected[code] = (1 - mix) * macro[behaviour] * p + mix * flat[code]
+    for code, factor in model.offsets.get(lang, {}).items():
+        expected[code.value] *= factor
+    total = sum(expected.values())
+    prediction = model._predict(scores, lang, None)
+    assert {code.value: p for code, p in prediction.probabilities.items()} == pytest.approx(
+        {code: p / total for code, p in expected.items()}, rel=1e-9, abs=1e-12)
+    assert prediction.behaviours == pytest.approx(macro, rel=1e-9, abs=1e-12)
+    assert model._code(scores, lang, None) is prediction.code
 
 
 def test_language_vote_is_the_sum_of_the_cue_scores() -> None:

@@ -120,6 +120,15 @@ def test_malformed_rows_are_refused_by_name(rows: object, message: str) -> None:
         CoderModel(_tiny(rows, ["w:hvad"]))
 
 
+def test_a_flat_head_with_other_codes_than_the_behaviour_heads_is_refused() -> None:
+    """The flat head mixes into every code's probability: it must name each code of the behaviour heads."""
+    data = _tiny(encode_rows([[0] * (WIDTH + 2)]), ["w:hvad"])
+    data["heads"]["flat"] = {"classes": ["open_question", "other"], "bias": [0.0, 0.0]}
+    data["head_order"].append("flat")
+    with pytest.raises(ModelError, match="head flat"):
+        CoderModel(data)
+
+
 def test_weights_that_do_not_fit_an_int16_are_refused_when_written() -> None:
     with pytest.raises(ModelError, match="outside ±32767"):
         encode_rows([[0, 32768]])

@@ -412,7 +412,7 @@ def _entry_starts(entry: str, ascii_fallback: bool, whole: bool = True) -> tuple
     if not source or _top_level_bar(source):
         return ()
     while source.startswith(("(?<!", "(?<=")):  # a lookbehind reads before the match: it starts after it
-        close = next((index for index, char, depth in _syntax(source) if char == ")" and depth == 0), -1)
+        close = _closing(source)
         if close < 0:
             return ()
         source = source[close + 1:]
@@ -443,7 +443,7 @@ def _entry_starts(entry: str, ascii_fallback: bool, whole: bool = True) -> tuple
 def _group_starts(source: str, ascii_fallback: bool, whole: bool) -> tuple[str, ...]:
     """`_entry_starts` of an entry opening with "(?:a|b)": the starts of each branch, and of what
     follows when the group is optional ("(?:rigtig )?mange")."""
-    close = next((index for index, char, depth in _syntax(source) if char == ")" and depth == 0), -1)
+    close = _closing(source)
     if close < 0:
         return ()
     branches = _split_bars(source[3:close])
@@ -517,8 +517,13 @@ def _opening_group(source: str) -> tuple[int, int] | None:
     start = source.find("(?:")
     if start < 0 or not all(char in _PLAIN or char in _WORD_ENDS for char in source[:start]):
         return None
-    close = next((index for index, char, depth in _syntax(source[start:]) if char == ")" and depth == 0), -1)
-    return None if close < 0 else (start, start + close)
+    close = _closing(source, start)
+    return None if close < 0 else (start, close)
+
+
+def _closing(source: str, start: int = 0) -> int:
+    """Where the group that opens at `source[start]` closes; -1 if it does not."""
+    return next((start + index for index, char, depth in _syntax(source[start:]) if char == ")" and depth == 0), -1)
 
 
 def _split_bars(source: str) -> list[str]:

@@ -363,22 +363,16 @@ class CoderModel:
             bias.extend(float(b) for b in head["bias"])
         self._bias = bias
         self._codes = {name: tuple(Code(c) for c in classes) for name, classes in self.heads.items() if name != "macro"}
-        self._behaviour_heads = [(behaviour, self._codes[behaviour], self._slices[behaviour])
-                                 for behaviour in BEHAVIOURS]
-        # For `_predict`: the behaviour heads' codes one after the other, and for each (the index of its
-        # score, the number of its head).
+        # For `_probabilities`: each behaviour head as (its behaviour's place in the macro head, its scores),
+        # their codes one after the other, and where each of those codes is in the flat head.
+        self._behaviour_heads = tuple((self.heads["macro"].index(behaviour), self._slices[behaviour])
+                                      for behaviour in BEHAVIOURS)
         self._heads_end = max(self._slices[name].stop for name in ("macro", *BEHAVIOURS))
-        self._behaviour_codes = tuple(code for _, codes, _ in self._behaviour_heads for code in codes)
-        self._behaviour_index = tuple((index, head) for head, (_, _, where) in enumerate(self._behaviour_heads)
-                                      for index in range(len(bias))[where])
-        # For `_code`: per behaviour head, the index of its score in the macro head; per code of
-        # `_behaviour_codes`, the index of its score in the flat head (None: the flat head has other codes).
-        macro_start = self._slices["macro"].start
-        self._macro_index = tuple(macro_start + self.heads["macro"].index(behaviour) for behaviour in BEHAVIOURS)
+        self._behaviour_codes = tuple(code for behaviour in BEHAVIOURS for code in self._codes[behaviour])
         flat_codes = self._codes.get("flat", ())
-        self._flat_index: tuple[int, ...] | None = tuple(
-            self._slices["flat"].start + flat_codes.index(code) for code in self._behaviour_codes
-        ) if sorted(flat_codes) == sorted(self._behaviour_codes) else None
+        if flat_codes and sorted(flat_codes) != sorted(self._behaviour_codes):
+            raise ModelError("head flat: its classes must be the codes of the behaviour heads")
+        self._flat_index = tuple(flat_codes.index(code) for code in self._behaviour_codes) if flat_codes else ()
         width = len(bias)
         vocabulary = data["vocabulary"]
         if not isinstance(vocabulary, list) or not all(isinstance(name, str) for name in vocabulary):
@@ -496,71 +490,43 @@ class CoderModel:
 
     def _predict(self, scores: list[float], lang: str, ruled: Code | None) -> Prediction:
         """The prediction from the heads' `scores`; `ruled`: the rules' primary code (the "rp:" feature)."""
+        values, macro = self._probabilities(scores, lang)
+        probabilities = dict(zip(self._behaviour_codes, values, strict=True))
+        return Prediction(self._choose(probabilities, ruled, lang), probabilities,
+                          dict(zip(self.heads["macro"], macro, strict=True)))
+
+    def _code(self, scores: list[float], lang: str, ruled: Code | None) -> Code:
+        """`_predict(scores, lang, ruled).code`, with no dictionaries built."""
+        values, _ = self._probabilities(scores, lang)
+        best = self._behaviour_codes[max(range(len(values)), key=values.__getitem__)]  # the first, as `_choose`
+        return self._ruled_choice(best, ruled, lang)
+
+    def _probabilities(self, scores: list[float], lang: str) -> tuple[list[float], list[float]]:
+        """From the heads' `scores`: the probability of each code (in the order of `_behaviour_codes`) and of
+        each behaviour (in the macro head's order)."""
         slices = self._slices
         # Every head's softmax from one pass of exponentials: a shift common to all the scores cancels
-        # within each head (a head whose exponentials all underflow is computed on its own).
+        # within each head (`_normalised` computes a head whose exponentials all underflow on its own).
         top = max(scores)
         exp = math.exp
         mix = self.flat_weight.get(lang, 0.0)
         flat = mix > 0 and "flat" in slices
         # (Without the flat head, the exponentials up to the last of the other heads' scores are enough.)
         exps = [exp(score - top) for score in (scores if flat else scores[:self._heads_end])]
-        macro = dict(zip(self.heads["macro"], _normalised(exps, scores, slices["macro"], 1.0), strict=True))
-        heads = self._behaviour_heads
-        totals = [sum(exps[where]) for _, _, where in heads]
-        if min(totals) >= 1e-250:
-            # Every behaviour head's `_normalised` at once: the same sums, factors and products.
-            scale = [macro[behaviour] / total for (behaviour, _, _), total in zip(heads, totals, strict=True)]
-            values = [exps[index] * scale[head] for index, head in self._behaviour_index]
-            probabilities = dict(zip(self._behaviour_codes, values, strict=True))
-        else:  # a head underflows: each head on its own
-            probabilities = {}
-            for behaviour, codes, where in heads:
-                probabilities.update(zip(codes, _normalised(exps, scores, where, macro[behaviour]), strict=True))
+        macro = _normalised(exps, scores, slices["macro"], 1.0)
+        values: list[float] = []
+        for behaviour, where in self._behaviour_heads:
+            values += _normalised(exps, scores, where, macro[behaviour])
         if flat:
             keep = 1 - mix
-            get = probabilities.get
-            for code, p in zip(self._codes["flat"], _normalised(exps, scores, slices["flat"], mix), strict=True):
-                probabilities[code] = keep * get(code, 0.0) + p
-        factors = self.offsets.get(lang)
-        if factors:
-            for code, factor in factors.items():
-                probabilities[code] *= factor
-            total = sum(probabilities.values())
-            probabilities = {code: p / total for code, p in probabilities.items()}
-        return Prediction(self._choose(probabilities, ruled, lang), probabilities, macro)
-
-    def _code(self, scores: list[float], lang: str, ruled: Code | None) -> Code:
-        """`_predict(scores, lang, ruled).code`: the same arithmetic in the same order, on lists in the order
-        of `_behaviour_codes` instead of dictionaries (no probabilities kept)."""
-        slices = self._slices
-        top = max(scores)
-        exp = math.exp
-        mix = self.flat_weight.get(lang, 0.0)
-        flat = mix > 0 and "flat" in slices
-        flat_index = self._flat_index if flat else None
-        if flat and flat_index is None:
-            return self._predict(scores, lang, ruled).code  # a flat head with other codes: see `_predict`
-        exps = [exp(score - top) for score in (scores if flat else scores[:self._heads_end])]
-        totals = [sum(exps[where]) for _, _, where in self._behaviour_heads]
-        macro_total = sum(exps[slices["macro"]])
-        flat_total = sum(exps[slices["flat"]]) if flat else 1.0
-        if min(*totals, macro_total, flat_total) < 1e-250:
-            return self._predict(scores, lang, ruled).code  # a head underflows
-        macro_factor = 1.0 / macro_total
-        macro = [exps[index] * macro_factor for index in self._macro_index]
-        scale = [behaviour / total for behaviour, total in zip(macro, totals, strict=True)]
-        values = [exps[index] * scale[head] for index, head in self._behaviour_index]
-        if flat_index is not None:
-            keep, factor = 1 - mix, mix / flat_total
-            values = [keep * value + exps[index] * factor for value, index in zip(values, flat_index, strict=True)]
+            mixed = _normalised(exps, scores, slices["flat"], mix)
+            values = [keep * value + mixed[at] for value, at in zip(values, self._flat_index, strict=True)]
         factors = self._offset_factors.get(lang)
         if factors is not None:
             values = [value * factor for value, factor in zip(values, factors, strict=True)]
             total = sum(values)
             values = [value / total for value in values]
-        best = self._behaviour_codes[max(range(len(values)), key=values.__getitem__)]
-        return self._ruled_choice(best, ruled, lang)
+        return values, macro
 
     def choose(self, probabilities: Mapping[Code, float], features: AbstractSet[str], lang: str) -> Code:
         """The code to report: the likeliest, unless the rules' own code stands (see `_choose`)."""
