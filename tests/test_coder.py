@@ -556,6 +556,31 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("go to the rest then", "I've missed like half my lectures this term.", C.PERSUADE),
     ("good shout checking first", "Can I drink on these meds or not?", C.AFFIRM),
     ("any idea how many units that is", "I suppose it's like ten pints on a Saturday.", C.CLOSED_QUESTION),
+    # Round AH (Danish students writing English on a phone): "you can maybe …" advises, a feeling named in a
+    # word or three reflects it ("no worries" does not), "sounds …" starts a reflection ("sounds good" does not).
+    ("you can maybe just try one warehouse job and see how it goes", "My caseworker keeps saying I should apply.",
+     C.PERSUADE),
+    ("scary.", "Without weed I can't sleep and I get angry at everybody.", C.COMPLEX_REFLECTION),
+    ("lot of pressure", "My manager keeps giving me extra shifts and I can't say no.", C.COMPLEX_REFLECTION),
+    ("ok no worries", "mm", C.OTHER),
+    ("I love it.", "I'm going to start cooking at home again.", C.OTHER),
+    ("sounds scary", "I have the interview on Monday.", C.COMPLEX_REFLECTION),
+    ("sounds good", "I'll call them tomorrow.", C.OTHER),
+    ("sounds like a plan", "I'll call them tomorrow.", C.OTHER),
+    ("go for a walk on the break instead", "It's the only break I get at work.", C.PERSUADE),
+    ("maybe listen to your wife a little", "My wife says I drink too much.", C.PERSUADE),
+    ("think about your baby's lungs", "My girlfriend is pregnant and she wants me to stop.", C.PERSUADE),
+    ("honestly it is good you prepare for it already now", "What do I say in an interview about the gap?",
+     C.AFFIRM),
+    # "you're an adult" as a reproach confronts; said to give the choice back, it does not.
+    ("you are an adult, you need to take responsibility for it", "I forget my insulin at the weekends.",
+     C.CONFRONT),
+    ("You're right, you're an adult and it's your decision.", "I'm 19, it's my life.", C.EMPHASIZE_AUTONOMY),
+    ("that is actually the weed that makes you angry", "Weed helps me chill.", C.CONFRONT),
+    # A greeting that names the client is small talk; a reflection after it is still a reflection.
+    ("hey, good to see u again", "i know i should quit but smoking gets me through a shift", C.OTHER),
+    ("good to see you, you sound really worried about the shift", "i know i should quit but smoking gets me "
+     "through a shift", C.COMPLEX_REFLECTION),
 ]
 
 

@@ -858,12 +858,42 @@ BATCH_AF: list[tuple[str, str, Code]] = [
      C.SIMPLE_REFLECTION),
 ]
 
+BATCH_AH: list[tuple[str, str, Code]] = [
+    # The patterns the blind batches AH1 (social-work and nursing students on a phone) and AH2 (job
+    # consultants after a one-day course) showed, 2026-11-25, with near misses.
+    ("va sker der når han bliver sur", "Jeg vil gerne have hjælp til at sige fra over for min eks.", C.OPEN_QUESTION),
+    ("det va godt", "Jeg har været tør i tre uger nu.", C.OTHER),  # "va" for "var" states
+    ("Ja, det må jeg lige tjekke.", "Kan jeg beholde min kontanthjælp, hvis jeg tager et småjob?", C.OTHER),
+    ("må jeg fortælle lidt om, hvad andre har gjort?", "Hvad gør man, når man ikke kan sove?", C.ASK_PERMISSION),
+    ("Skal vi ikke bare aftale en delvis raskmelding på 10 timer om ugen?",
+     "Jeg har været på sygedagpenge i fire måneder nu.", C.PERSUADE),
+    ("Skal vi se på det sammen?", "Jeg har været på sygedagpenge i fire måneder nu.", C.SEEK_COLLABORATION),
+    ("Det er helt sikkert det smarteste at starte på nedsat tid.", "Jeg er bange for at gå ned med stress igen.",
+     C.PERSUADE),
+    ("Jeg har set mange komme tilbage efter sådan en operation, så jeg ville ikke opgive det endnu.",
+     "Jeg kommer aldrig til at kunne arbejde fuld tid igen.", C.PERSUADE),
+    ("godt du tager det alvorligt, så er næste skridt bare at få lavet det cv i aften",
+     "Jobcentret siger jeg skal søge fire jobs om ugen.", C.PERSUADE),
+    ("du siger bare nej tak når de kommer med øllen", "Jeg har været tør i tre uger, men på lørdag er der fest.",
+     C.PERSUADE),
+    ("men du har vel også selv en andel i at det ender i konflikt", "Min eks råber altid når han henter børnene.",
+     C.CONFRONT),
+    # A fact that shows an average is no praise; "det viser en vilje" is.
+    ("blodsukkeret bliver målt til kontrol, det viser et gennemsnit for de sidste 2-3 måneder",
+     "Jeg glemmer tit min insulin, men blodsukkeret er vel okay.", C.GIVING_INFORMATION),
+    ("det viser en vilje", "Jeg har gået til alle møderne, selvom det var svært.", C.AFFIRM),
+    # A feeling named in a word or three reflects it.
+    ("bekymret", "Jeg er bange for at miste min kontanthjælp, hvis jeg tager et job.", C.COMPLEX_REFLECTION),
+    ("hej igen, godt at se dig", "Jeg har meldt mig til rygestopkursus, men jeg er bange for ikke at klare det.",
+     C.OTHER),
+]
+
 
 @pytest.mark.parametrize(("text", "context", "primary"),
                          [*PRIMARY_CASES, *BATCH_C, *BATCH_D, *BATCH_E, *BATCH_F, *BATCH_G, *BATCH_H,
                           *BATCH_I, *BATCH_J, *BATCH_K,
                           *BATCH_L, *BATCH_M, *BATCH_P, *BATCH_S, *BATCH_U, *BATCH_W, *BATCH_X, *BATCH_Y,
-                          *BATCH_AA, *BATCH_AF])
+                          *BATCH_AA, *BATCH_AF, *BATCH_AH])
 def test_primary_code(coder: Coder, text: str, context: str, primary: Code) -> None:
     """Each case: (reply, the client's last line, the rules' primary code); the BATCH_ lists hold the
     patterns each fresh batch of Danish replies showed, with near misses."""

@@ -39,6 +39,10 @@ COMPLEX_REFLECTION_WORDS = 25
 """A reflection this long nearly always adds meaning: MITI coders call it complex."""
 STATEMENT_INFO_WORDS = 8
 """A neutral statement (not about the client, no reflection) this long is giving information."""
+_FEELING_WORDS = 3
+"""A statement this short that names a feeling reflects it."""
+_GREETING_REST_WORDS = 2
+"""Words a personal clause may hold besides its greetings and thanks and still be one."""
 EVIDENCE_MAX_CHARS = 80
 PERSONAL_WINDOW = 8
 """A clause with "du"/"you" among its first words is about the client."""
@@ -800,15 +804,23 @@ class _Reader:
             folded = _folded_words(norm[start:end], self.latin1)
         keys = _keys(norm[start:end], lex.stopwords, folded)
         overlap = len(self.ctx_keys.intersection(keys))
-        about_client = not lex.second_person.isdisjoint(form.tokens) and not (
-            form.tokens and form.tokens[0] in lex.first_person)
+        speaks_first = bool(form.tokens) and form.tokens[0] in lex.first_person  # "I …", "vi …"
+        about_client = not lex.second_person.isdisjoint(form.tokens) and not speaks_first
+        # A greeting or thanks that names the client ("hey, good to see u again") is small talk, not a reflection.
+        greeting = bool(here[Code.OTHER]) and words - sum(
+            len(match.group().split()) for match in here[Code.OTHER]) <= _GREETING_REST_WORDS
         reflective = (
             form.starter is not None
-            or form.personal
+            or (form.personal and not greeting)
             or overlap >= 2
             or (overlap >= 1 and overlap * 2 >= len(keys))
             # "Being a good husband matters a lot to you": meaning or ambivalence, said about the client.
             or (about_client and any(lex.complex[kind].search(norm, start, end) for kind in ("ambivalence", "meaning")))
+            # A feeling named in a word or three ("scary.", "lot of pressure", "bekymret"): the learner's guess
+            # at what the client feels ("I love it", "no worries" are not).
+            or (words <= _FEELING_WORDS and not here[Code.OTHER] and not speaks_first
+                and lex.negators.search(norm, start, end) is None
+                and lex.complex["feeling"].search(norm, start, end) is not None)
         )
         if reflective:
             self.features["reflection_start"] += form.starter is not None
