@@ -581,6 +581,16 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("hey, good to see u again", "i know i should quit but smoking gets me through a shift", C.OTHER),
     ("good to see you, you sound really worried about the shift", "i know i should quit but smoking gets me "
      "through a shift", C.COMPLEX_REFLECTION),
+    # Round AI (UK and Irish students on a phone): a command after a comma keeps its "just"; "you should've …"
+    # blames the past ("you shouldn't have to …" does not); Irish "fair play" and "u did good" praise.
+    ("employers are crying out for staff, u'll be fine, just apply", "I haven't worked in six years.", C.PERSUADE),
+    ("honestly telling someone was the right move, u did good there", "I stopped my antidepressants.", C.AFFIRM),
+    ("honestly fair play coming in after something that scary", "I had a seizure last month.", C.AFFIRM),
+    ("aw nice, happy birthday to ur mate", "Is it ok to drink on these antibiotics? It's my mate's 30th.", C.OTHER),
+    ("maybe u shouldnt have smoked then", "How long does weed stay in your system?", C.CONFRONT),
+    ("you shouldn't have to deal with that alone", "My mum is ill and I do everything at home.",
+     C.COMPLEX_REFLECTION),
+    ("You should have a word with your GP about your sleep.", "I can't sleep without a drink.", C.PERSUADE),
 ]
 
 

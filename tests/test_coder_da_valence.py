@@ -886,6 +886,21 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("bekymret", "Jeg er bange for at miste min kontanthjælp, hvis jeg tager et job.", C.COMPLEX_REFLECTION),
     ("hej igen, godt at se dig", "Jeg har meldt mig til rygestopkursus, men jeg er bange for ikke at klare det.",
      C.OTHER),
+    # Round AI (very short replies): short commands; a client's "skal jeg …?" or "virker de overhovedet?" asks
+    # for the learner's view, so advice then is given with permission; "det burde du have …" blames.
+    ("øv dig mere næste gang", "Jeg var til samtale i går, men jeg var så nervøs at jeg rystede.", C.PERSUADE),
+    ("øv, det var surt", "Jeg var til samtale i går, men jeg fik ikke jobbet.", C.OTHER),
+    ("spring desserten over", "Jeg gider ikke være den tykke til min søsters bryllup, men jeg elsker mad.",
+     C.PERSUADE),
+    ("snak med studievejlederen først", "Skal jeg droppe ud og tage et sabbatår? Alle andre ved hvad de vil.",
+     C.PERSUADE_WITH_PERMISSION),
+    ("giv dem mindst 8 uger", "Virker de der nikotinplastre overhovedet? Min bror siger det er spild af penge.",
+     C.PERSUADE_WITH_PERMISSION),
+    ("kør selv, så har du en grund", "Hvordan skærer man ned uden at ligne en kedelig en til fester?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("det burde du have spurgt om inde hos lægen", "Skal jeg tage mine blodtrykspiller om morgenen?", C.CONFRONT),
+    ("du føler, at du skulle have sagt det før", "Jeg fortryder, at jeg ikke sagde noget til min chef.",
+     C.SIMPLE_REFLECTION),
 ]
 
 

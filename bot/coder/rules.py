@@ -775,8 +775,10 @@ class _Reader:
                 comma = norm.find(",", comma + 1, end)
             for turn in sorted(turns):
                 at = end - len(norm[turn:end].lstrip())
+                # As at the clause's start: the command with its connective ("just apply") or after it.
                 connective = lex.connective_prefix.match(norm, at, end)
-                command = lex.imperatives.match(norm, connective.end() if connective else at, end)
+                command = lex.imperatives.match(norm, at, end) or (
+                    lex.imperatives.match(norm, connective.end(), end) if connective else None)
                 if command is not None:
                     break
         if command is not None:
