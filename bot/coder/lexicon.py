@@ -474,8 +474,8 @@ def _branches(entry: str) -> list[str]:
     its first two words, each branch in the group's place ("(?:du|man) skal" → "du skal", "man skal";
     "du (?:ikke )?skal" → "du ikke skal", "du skal"). Together they match where `entry` matches.
 
-    Only the groups in the first word when that makes fewer than `_BRANCHES`; `[entry]` when there is
-    no such group, or even those make too many.
+    When the first two words make more than `_BRANCHES` branches, only the groups in the first word are
+    split; `[entry]` when there is no such group, or even the first word makes too many.
     """
     source = entry.strip()
     if "(?P" in source:
@@ -678,7 +678,7 @@ def _trie(sources: Sequence[str], ordered: bool = True) -> str:
     return "|".join([*parts, *last])
 
 
-def _grouped(groups: Mapping[str, Sequence[str]], ordered: bool = True) -> list[str]:
+def _grouped(groups: Mapping[str, Sequence[str]], ordered: bool) -> list[str]:
     return [key + (f"(?:{_trie(rests, ordered)})" if len(rests) > 1 else rests[0]) for key, rests in groups.items()]
 
 
