@@ -174,14 +174,14 @@ def _reply_form_features(lang: str, text: str, tokens: list[str], context: str) 
 
 def _rule_features(analysis: Analysis, rule_primary: Code) -> list[str]:
     """The rules: what they would decide, the codes and clause acts they saw, their numeric features
-    (an act may be named more than once)."""
+    (each named once)."""
     rule = [_HIT_FEATURE[code] for code in analysis.hits]
     rule.append(_RULE_PRIMARY_FEATURE[rule_primary])
     clauses = analysis.clauses
     if clauses:
         rule.append(_LAST_ACT_FEATURE[clauses[-1].act])
         rule.append(_FIRST_ACT_FEATURE[clauses[0].act])
-        rule.extend([_ACT_FEATURE[clause.act] for clause in clauses])
+        rule.extend({_ACT_FEATURE[clause.act] for clause in clauses})  # (each act once: the names are all different)
     # Numeric features in bins; zero (the usual value) is the baseline and not a feature.
     numeric = _NUMERIC.get
     features = analysis.features
@@ -238,16 +238,6 @@ def softmax(scores: Sequence[float]) -> list[float]:
     exps = [exp(score - top) for score in scores]
     total = sum(exps)
     return [value / total for value in exps]
-
-
-def _normalised(exps: list[float], scores: list[float], where: slice, weight: float) -> list[float]:
-    """`weight` × the softmax of `scores[where]`, from `exps` (the exponentials of all scores less a common shift)."""
-    part = exps[where]
-    total = sum(part)
-    if total < 1e-250:  # underflow: this head's scores are far below the top score
-        return [weight * p for p in softmax(scores[where])]
-    factor = weight / total
-    return [value * factor for value in part]
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +363,15 @@ class CoderModel:
         if flat_codes and sorted(flat_codes) != sorted(self._behaviour_codes):
             raise ModelError("head flat: its classes must be the codes of the behaviour heads")
         self._flat_index = tuple(flat_codes.index(code) for code in self._behaviour_codes) if flat_codes else ()
+        self._macro_slice = self._slices["macro"]
+        self._flat_slice = self._slices.get("flat", slice(0))
+        # Each code (in `_behaviour_codes` order): its head's place in `_behaviour_heads`, its score's place,
+        # its flat score's place.
+        places: list[tuple[int, int, int]] = []
+        for head, (_, where) in enumerate(self._behaviour_heads):
+            for at in range(where.start, where.stop):
+                places.append((head, at, self._flat_slice.start + self._flat_index[len(places)] if flat_codes else 0))
+        self._code_places = tuple(places)
         width = len(bias)
         vocabulary = data["vocabulary"]
         if not isinstance(vocabulary, list) or not all(isinstance(name, str) for name in vocabulary):
@@ -395,6 +394,8 @@ class CoderModel:
         self._rule_rows: dict[str, _RuleRows] = {}
         """Per language: rule feature → its rows and its tagged twin's (filled as features are met)."""
         self.flat_weight: dict[str, float] = {str(k): float(v) for k, v in data.get("flat_weight", {}).items()}
+        self._flat_mix = {lang: mix for lang, mix in self.flat_weight.items() if mix > 0 and "flat" in self._slices}
+        """The flat head's mix weight per language, where it is mixed in."""
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
         self.questions_over_reflections = frozenset(str(lang) for lang in data.get("questions_over_reflections", []))
@@ -455,6 +456,8 @@ class CoderModel:
     def predict_code(self, analysis: Analysis, context: str, rule_primary: Code | None = None) -> Code:
         """`predict(...).code`, without the probabilities (what the coder needs for each reply)."""
         primary = rule_primary or decide(analysis)[0]
+        if primary in self.rule_codes.get(analysis.lang, ()):
+            return primary  # the rules' code stands whatever the heads say (`_ruled_choice`): no need to score
         return self._code(self._scores(*self._rows(analysis, context, primary)), analysis.lang, primary)
 
     def _rows(self, analysis: Analysis, context: str, primary: Code) -> tuple[list[int], int]:
@@ -479,7 +482,7 @@ class CoderModel:
         if rule_rows is None:
             rule_rows = self._rule_rows[lang] = _RuleRows(self._packed, lang)
         count = len(found)
-        names = set(_rule_features(analysis, primary))
+        names = _rule_features(analysis, primary)
         found.extend(filter(None, map(rule_rows.__getitem__, names)))
         count += sum(map(rule_rows.counts.__getitem__, names))
         return found, count
@@ -497,35 +500,71 @@ class CoderModel:
 
     def _code(self, scores: list[float], lang: str, ruled: Code | None) -> Code:
         """`_predict(scores, lang, ruled).code`, with no dictionaries built."""
-        values, _ = self._probabilities(scores, lang)
+        values, _ = self._weights(scores, lang)  # (normalising them changes no order)
         best = self._behaviour_codes[max(range(len(values)), key=values.__getitem__)]  # the first, as `_choose`
         return self._ruled_choice(best, ruled, lang)
 
     def _probabilities(self, scores: list[float], lang: str) -> tuple[list[float], list[float]]:
         """From the heads' `scores`: the probability of each code (in the order of `_behaviour_codes`) and of
         each behaviour (in the macro head's order)."""
-        slices = self._slices
+        values, macro = self._weights(scores, lang)
+        if lang in self._offset_factors:
+            total = sum(values)
+            values = [value / total for value in values]
+        return values, macro
+
+    def _weights(self, scores: list[float], lang: str) -> tuple[list[float], list[float]]:
+        """`_probabilities`, but for the last step: with the language's offset factors, the codes' weights
+        are not normalised (the likeliest code is the same)."""
         # Every head's softmax from one pass of exponentials: a shift common to all the scores cancels
-        # within each head (`_normalised` computes a head whose exponentials all underflow on its own).
+        # within each head. A code's probability is keep · P(behaviour) · e(code) / Σ e(its head) +
+        # mix · e(its flat class) / Σ e(flat): one factor per head, then one pass over the codes.
         top = max(scores)
         exp = math.exp
-        mix = self.flat_weight.get(lang, 0.0)
-        flat = mix > 0 and "flat" in slices
+        mix = self._flat_mix.get(lang, 0.0)
         # (Without the flat head, the exponentials up to the last of the other heads' scores are enough.)
-        exps = [exp(score - top) for score in (scores if flat else scores[:self._heads_end])]
-        macro = _normalised(exps, scores, slices["macro"], 1.0)
-        values: list[float] = []
+        exps = [exp(score - top) for score in (scores if mix else scores[:self._heads_end])]
+        part = exps[self._macro_slice]
+        total = sum(part)
+        if total < _UNDERFLOW:
+            return self._weights_apart(scores, lang)
+        macro = [value / total for value in part]
+        keep = 1.0 - mix
+        shares: list[float] = []
         for behaviour, where in self._behaviour_heads:
-            values += _normalised(exps, scores, where, macro[behaviour])
-        if flat:
-            keep = 1 - mix
-            mixed = _normalised(exps, scores, slices["flat"], mix)
-            values = [keep * value + mixed[at] for value, at in zip(values, self._flat_index, strict=True)]
+            total = sum(exps[where])
+            if total < _UNDERFLOW:
+                return self._weights_apart(scores, lang)
+            shares.append(keep * macro[behaviour] / total)
+        if mix:
+            total = sum(exps[self._flat_slice])
+            if total < _UNDERFLOW:
+                return self._weights_apart(scores, lang)
+            share = mix / total
+            values = [shares[head] * exps[at] + share * exps[flat_at] for head, at, flat_at in self._code_places]
+        else:
+            values = [shares[head] * exps[at] for head, at, _ in self._code_places]
         factors = self._offset_factors.get(lang)
         if factors is not None:
             values = [value * factor for value, factor in zip(values, factors, strict=True)]
-            total = sum(values)
-            values = [value / total for value in values]
+        return values, macro
+
+    def _weights_apart(self, scores: list[float], lang: str) -> tuple[list[float], list[float]]:
+        """`_weights` when some head's exponentials all underflow (its scores are far below the top score):
+        each head's softmax on its own."""
+        macro = softmax(scores[self._macro_slice])
+        values: list[float] = []
+        for behaviour, where in self._behaviour_heads:
+            weight = macro[behaviour]
+            values += [weight * value for value in softmax(scores[where])]
+        mix = self._flat_mix.get(lang, 0.0)
+        if mix:
+            keep = 1.0 - mix
+            flat = softmax(scores[self._flat_slice])
+            values = [keep * value + mix * flat[at] for value, at in zip(values, self._flat_index, strict=True)]
+        factors = self._offset_factors.get(lang)
+        if factors is not None:
+            values = [value * factor for value, factor in zip(values, factors, strict=True)]
         return values, macro
 
     def choose(self, probabilities: Mapping[Code, float], features: AbstractSet[str], lang: str) -> Code:
@@ -548,6 +587,9 @@ class CoderModel:
                 best = ruled
         return best
 
+
+_UNDERFLOW = 1e-250
+"""A head's exponentials summing below this have underflowed: its softmax is computed on its own."""
 
 _RULED = {"rp:" + code.value: code for code in Code}
 """The feature naming the rules' own primary code → that code."""

@@ -870,8 +870,9 @@ class _Reader:
             warnings=float(len(self.warnings)),
             digits=float(self.rx.digit.search(norm) is not None),
         )
-        for code, matches in self.found.items():
-            self.features[_LEXICON_FEATURE[code]] = float(len(matches))
+        found = self.found
+        self.features.update(zip(map(_LEXICON_FEATURE.__getitem__, found), map(float, map(len, found.values())),
+                                 strict=True))
 
 
 _LEXICON_FEATURE = {code: f"lexicon:{code.value}" for code in Code}
