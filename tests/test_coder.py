@@ -591,6 +591,16 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("you shouldn't have to deal with that alone", "My mum is ill and I do everything at home.",
      C.COMPLEX_REFLECTION),
     ("You should have a word with your GP about your sleep.", "I can't sleep without a drink.", C.PERSUADE),
+    # Round AJ (Danish students typing English): siding with the doctor against the client confronts, said back
+    # as the client's own thought it reflects; "it is clever you …" praises without "that".
+    ("The doctor is right, with more weight the operation is more risky", "The doctor said I need to lose weight "
+     "before they'll do my knee operation.", C.CONFRONT),
+    ("so you think the doctor is right", "The doctor said I need to lose weight before the operation.",
+     C.SIMPLE_REFLECTION),
+    ("That is just negative thinking. Lots of people have gaps", "I don't see who'd hire someone with a gap.",
+     C.CONFRONT),
+    ("It is clever you think about this before the interview", "Should I tell them about my diagnosis?",
+     C.AFFIRM),
 ]
 
 

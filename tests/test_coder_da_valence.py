@@ -901,7 +901,29 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("det burde du have spurgt om inde hos lægen", "Skal jeg tage mine blodtrykspiller om morgenen?", C.CONFRONT),
     ("du føler, at du skulle have sagt det før", "Jeg fortryder, at jeg ikke sagde noget til min chef.",
      C.SIMPLE_REFLECTION),
+    # Round AJ (jobcentre caseworkers and health staff on a tablet): a threat to the client's benefits
+    # confronts; "kunne du ikke …" proposes; "det ville jeg ikke gøre" advises against; siding with the doctor
+    # or a parent confronts, said back as the client's thought it reflects.
+    ("du har pligt til at deltage i opfølgningen, ellers kan kommunen stoppe dine sygedagpenge",
+     "Jeg har været sygemeldt i fire måneder, og nu skal jeg til opfølgningssamtale.", C.CONFRONT),
+    ("kunne du ikke stille dem ved siden af kaffemaskinen, så ser du dem hver morgen",
+     "Jeg glemmer tit blodtrykspillerne om morgenen.", C.PERSUADE),
+    ("det ville jeg altsaa ikke goere, de er meget vigtige efter det du har vaeret igennem",
+     "Hvad sker der egentlig, hvis jeg stopper med kolesterolpillerne?", C.PERSUADE),
+    ("De holder fast i at styre Deres eget liv. Det er der styrke i.",
+     "Min datter lægger pillerne i æsken, men jeg tager dem når det passer mig.", C.AFFIRM),
+    ("din mor har ret, du drikker for meget", "Min mor siger, jeg drikker for meget.", C.CONFRONT),
+    ("så du tænker din mor har ret", "Min mor siger, jeg drikker for meget.", C.SIMPLE_REFLECTION),
 ]
+
+
+@pytest.mark.parametrize("text", ["dagene flyder sammen og det er svært at se hvordan du skal komme tilbage på sporet",
+                                  "du ved ikke hvad du skal gøre", "det er ikke mig der bestemmer om du skal stoppe"])
+def test_should_after_a_question_word_is_not_advice(coder: Coder, text: str) -> None:
+    """"hvordan du skal …", "hvad du skal …", "om du skal …" are indirect questions inside a statement: the
+    client's own question, reflected or left open, not advice."""
+    assert coder.code(text, "Jeg ved ikke hvor jeg skal starte.", "da").primary not in (
+        C.PERSUADE, C.PERSUADE_WITH_PERMISSION)
 
 
 @pytest.mark.parametrize(("text", "context", "primary"),
