@@ -601,6 +601,18 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      C.CONFRONT),
     ("It is clever you think about this before the interview", "Should I tell them about my diagnosis?",
      C.AFFIRM),
+    # Round AK (American students texting): "ur gonna regret it" warns; "treated like u have a problem" is the
+    # client's experience, not a judgement; "wanna brainstorm" invites; "should I …?" asks for advice, so
+    # "if i were u …" then is given with permission, and without that question it persuades.
+    ("dude don't, ur gonna regret it forever", "I'm thinking about dropping out.", C.CONFRONT),
+    ("ur sick of being treated like u have a problem", "Everyone's on my case about weed.",
+     C.COMPLEX_REFLECTION),
+    ("wanna brainstorm other stuff that could help u wind down", "Weed is the only thing that helps me sleep.",
+     C.SEEK_COLLABORATION),
+    ("if i were u i'd look into a leave, burnout like that doesn't fix itself", "Should I take a semester off? "
+     "I'm so burned out I can't read a page.", C.PERSUADE_WITH_PERMISSION),
+    ("if i were you i'd just quit", "I hate my job.", C.PERSUADE),
+    ("how confident are you from 0-10 you keep going in winter", "I started walking to work.", C.CLOSED_QUESTION),
 ]
 
 

@@ -914,6 +914,21 @@ BATCH_AH: list[tuple[str, str, Code]] = [
      "Min datter lægger pillerne i æsken, men jeg tager dem når det passer mig.", C.AFFIRM),
     ("din mor har ret, du drikker for meget", "Min mor siger, jeg drikker for meget.", C.CONFRONT),
     ("så du tænker din mor har ret", "Min mor siger, jeg drikker for meget.", C.SIMPLE_REFLECTION),
+    # Round AK (a speed round of one-line replies; summaries on an advanced course): "lyder hårdt" reflects,
+    # "lyder godt" does not; "hvad med at …" and "så skal du ikke …" advise; "jeg ville vente" advises with no
+    # adverb before the verb; "stærkt!" praises; "splittet" names a feeling.
+    ("lyder hårdt", "Min kone truer med at gå, hvis jeg ikke stopper med at drikke.", C.SIMPLE_REFLECTION),
+    ("lyder godt", "Jeg har meldt mig til et kursus.", C.OTHER),
+    ("og hva med helt at stoppe", "Jeg har fået et barn og vil ikke ryge mere inden for.", C.PERSUADE),
+    ("hvad med at vi kigger på det sammen", "Jeg har fået et barn og vil ikke ryge mere inden for.",
+     C.SEEK_COLLABORATION),
+    ("så ska du ik gå ned i tid", "Kan jeg beholde SU, hvis jeg går ned i tid?", C.PERSUADE),
+    ("jeg ville vente lidt", "Skal jeg tage jobbet på lageret eller vente på noget bedre, hvad synes du?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("stærkt!", "Jeg har tabt 4 kilo siden sidst!", C.AFFIRM),
+    ("splittet", "Skal jeg tage jobbet på lageret eller vente på noget bedre?", C.COMPLEX_REFLECTION),
+    ("Din læge ved, hvad han taler om. Hvis han siger, du skal tage dem, så skal du tage dem.",
+     "Min læge vil have mig til at tage antidepressiva. Hvad synes du?", C.CONFRONT),
 ]
 
 
