@@ -916,15 +916,17 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("så du tænker din mor har ret", "Min mor siger, jeg drikker for meget.", C.SIMPLE_REFLECTION),
     # Round AK (a speed round of one-line replies; summaries on an advanced course): "lyder hårdt" reflects,
     # "lyder godt" does not; "hvad med at …" and "så skal du ikke …" advise; "jeg ville vente" advises with no
-    # adverb before the verb; "stærkt!" praises; "splittet" names a feeling.
+    # adverb before the verb; "stærkt!" praises; "splittet" names a feeling; "0-10" is a ruler.
     ("lyder hårdt", "Min kone truer med at gå, hvis jeg ikke stopper med at drikke.", C.SIMPLE_REFLECTION),
     ("lyder godt", "Jeg har meldt mig til et kursus.", C.OTHER),
     ("og hva med helt at stoppe", "Jeg har fået et barn og vil ikke ryge mere inden for.", C.PERSUADE),
     ("hvad med at vi kigger på det sammen", "Jeg har fået et barn og vil ikke ryge mere inden for.",
      C.SEEK_COLLABORATION),
     ("så ska du ik gå ned i tid", "Kan jeg beholde SU, hvis jeg går ned i tid?", C.PERSUADE),
-    ("jeg ville vente lidt", "Skal jeg tage jobbet på lageret eller vente på noget bedre, hvad synes du?",
+    # ("skal jeg …?" of nine words asks for advice on its own.)
+    ("jeg ville vente lidt", "Skal jeg tage jobbet på lageret eller vente på noget bedre?",
      C.PERSUADE_WITH_PERMISSION),
+    ("0-10, hvor klar er du", "Ok, hvad er dine bedste tips til at stoppe med hash?", C.CLOSED_QUESTION),
     ("stærkt!", "Jeg har tabt 4 kilo siden sidst!", C.AFFIRM),
     ("splittet", "Skal jeg tage jobbet på lageret eller vente på noget bedre?", C.COMPLEX_REFLECTION),
     ("Din læge ved, hvad han taler om. Hvis han siger, du skal tage dem, så skal du tage dem.",

@@ -525,46 +525,38 @@ class CoderModel:
         # (Without the flat head, the exponentials up to the last of the other heads' scores are enough.)
         exps = [exp(score - top) for score in (scores if mix else scores[:self._heads_end])]
         part = exps[self._macro_slice]
-        total = sum(part)
-        if total < _UNDERFLOW:
-            return self._weights_apart(scores, lang)
-        macro = [value / total for value in part]
-        keep = 1.0 - mix
-        shares: list[float] = []
-        for behaviour, where in self._behaviour_heads:
-            total = sum(exps[where])
-            if total < _UNDERFLOW:
-                return self._weights_apart(scores, lang)
-            shares.append(keep * macro[behaviour] / total)
-        if mix:
-            total = sum(exps[self._flat_slice])
-            if total < _UNDERFLOW:
-                return self._weights_apart(scores, lang)
-            share = mix / total
-            values = [shares[head] * exps[at] + share * exps[flat_at] for head, at, flat_at in self._code_places]
+        macro_total = sum(part)
+        totals = [sum(exps[where]) for _, where in self._behaviour_heads]
+        flat_total = sum(exps[self._flat_slice]) if mix else 1.0
+        if min(macro_total, flat_total, *totals) < _UNDERFLOW:
+            values, macro = self._mixed_apart(scores, mix)
         else:
-            values = [shares[head] * exps[at] for head, at, _ in self._code_places]
+            macro = [value / macro_total for value in part]
+            keep = 1.0 - mix
+            shares = [keep * macro[behaviour] / total
+                      for (behaviour, _), total in zip(self._behaviour_heads, totals, strict=True)]
+            if mix:
+                share = mix / flat_total
+                values = [shares[head] * exps[at] + share * exps[flat_at] for head, at, flat_at in self._code_places]
+            else:
+                values = [shares[head] * exps[at] for head, at, _ in self._code_places]
         factors = self._offset_factors.get(lang)
         if factors is not None:
             values = [value * factor for value, factor in zip(values, factors, strict=True)]
         return values, macro
 
-    def _weights_apart(self, scores: list[float], lang: str) -> tuple[list[float], list[float]]:
-        """`_weights` when some head's exponentials all underflow (its scores are far below the top score):
-        each head's softmax on its own."""
+    def _mixed_apart(self, scores: list[float], mix: float) -> tuple[list[float], list[float]]:
+        """`_weights`, before the offset factors, when some head's exponentials all underflow (its scores
+        are far below the top score): each head's softmax on its own."""
         macro = softmax(scores[self._macro_slice])
         values: list[float] = []
         for behaviour, where in self._behaviour_heads:
             weight = macro[behaviour]
             values += [weight * value for value in softmax(scores[where])]
-        mix = self._flat_mix.get(lang, 0.0)
         if mix:
             keep = 1.0 - mix
             flat = softmax(scores[self._flat_slice])
             values = [keep * value + mix * flat[at] for value, at in zip(values, self._flat_index, strict=True)]
-        factors = self._offset_factors.get(lang)
-        if factors is not None:
-            values = [value * factor for value, factor in zip(values, factors, strict=True)]
         return values, macro
 
     def choose(self, probabilities: Mapping[Code, float], features: AbstractSet[str], lang: str) -> Code:

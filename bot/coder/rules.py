@@ -870,9 +870,7 @@ class _Reader:
             warnings=float(len(self.warnings)),
             digits=float(self.rx.digit.search(norm) is not None),
         )
-        found = self.found
-        self.features.update(zip(map(_LEXICON_FEATURE.__getitem__, found), map(float, map(len, found.values())),
-                                 strict=True))
+        self.features.update({_LEXICON_FEATURE[code]: float(len(matches)) for code, matches in self.found.items()})
 
 
 _LEXICON_FEATURE = {code: f"lexicon:{code.value}" for code in Code}
