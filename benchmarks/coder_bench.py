@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Coder throughput benchmark")
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per run (default 5)")
     parser.add_argument("--runs", type=int, default=3, help="runs; the median is reported (default 3)")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many replies per set (default: all)")
     args = parser.parse_args(argv)
     started = time.process_time()
     coder = Coder()
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         sets["english (AnnoMI)"] = [(s.text, s.context) for s in load_annomi(ANNOMI)[:1000]]
     rules = Coder(model=None)
     for name, replies in sets.items():
+        replies = replies[:args.limit]
         chars = sum(len(text) for text, _ in replies) / len(replies)
         model_rate = statistics.median(speed(coder, replies, args.seconds) for _ in range(args.runs))
         rules_rate = statistics.median(speed(rules, replies, args.seconds / 2) for _ in range(args.runs))

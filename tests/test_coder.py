@@ -11,7 +11,11 @@ the answer. So the expectations here are checked on the rules-only coder (`Coder
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +27,8 @@ from bot.coder.language import parse_cues
 from bot.coder.lexicon import LexiconError, load_lexicon, parse_lexicon, parse_yaml, read_data_file
 from bot.coder.rules import MAX_TEXT_CHARS
 from state_machines.codes import REFLECTIONS, VALENCE, Code, Valence
+
+ROOT = Path(__file__).resolve().parent.parent
 
 C = Code
 
@@ -1088,17 +1094,14 @@ def test_word_salad_gives_a_valid_reply(words: list[str]) -> None:
     check_contract(Coder().code(text, DRINK), text)
 
 
-def test_thousands_of_replies_per_second(coder: Coder) -> None:
-    replies = [(text, context) for table in (DANISH, ENGLISH) for items in table.values() for text, context in items]
-    started = time.perf_counter()
-    rounds = 0
-    while rounds < 10:
-        for text, context in replies:
-            coder.code(text, context)
-        rounds += 1
-    per_second = rounds * len(replies) / (time.perf_counter() - started)
-    # Measured ~10,000/s on a developer machine; the bar leaves room for a slow CI runner.
-    assert per_second > 1_000, per_second
+def test_throughput_benchmark_runs_and_prints_its_figures() -> None:
+    # Speed is measured by this benchmark, never asserted in a unit test; here it must only run.
+    bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "coder_bench.py"), "--seconds", "0.05",
+                            "--runs", "1", "--limit", "100"], capture_output=True, text=True, timeout=300, check=False)
+    assert bench.returncode == 0, bench.stderr
+    assert re.search(r"^danish \(da_dev\): \d+ replies, .*: [\d,]+ replies/s \(rules only [\d,]+/s\)$",
+                     bench.stdout, re.M), bench.stdout
+    assert re.search(r"^model load: \d\.\d{3} s", bench.stdout, re.M), bench.stdout
 
 
 # --- analyse / decide: the rule features a model can reuse ---------------------------------------

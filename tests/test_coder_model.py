@@ -8,7 +8,6 @@ import gzip
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +66,10 @@ def test_shipped_model_is_used_and_loaded_once(coder: Coder) -> None:
     assert Coder(model=None).model is None
 
 
-def test_model_loads_quickly() -> None:
-    raw = WEIGHTS.read_bytes()
-    started = time.perf_counter()
-    model = CoderModel.from_bytes(raw)
-    assert time.perf_counter() - started < 2.0  # target 0.5 s (benchmarks/coder_bench.py); slack for CI
-    assert model.size > 1000
+def test_model_loads_every_shipped_feature_from_bytes() -> None:
+    # Load time is a benchmark figure (benchmarks/coder_bench.py, `mi-trainer eval-coder`), not timed here.
+    model = CoderModel.from_bytes(WEIGHTS.read_bytes())
+    assert model.size == len(_data()["vocabulary"]) > 1000
 
 
 def test_wrong_feature_version_is_refused() -> None:
