@@ -619,6 +619,15 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      "I'm so burned out I can't read a page.", C.PERSUADE_WITH_PERMISSION),
     ("if i were you i'd just quit", "I hate my job.", C.PERSUADE),
     ("how confident are you from 0-10 you keep going in winter", "I started walking to work.", C.CLOSED_QUESTION),
+    # Round AL (UK NHS and social-care staff): "you've stuck with …" praises ("stuck with no way out" is a
+    # feeling); "how would you go about it?" asks for advice, so the advice after it has permission.
+    ("That's brilliant - you've stuck with the changes week in week out and it's showing.",
+     "I've lost a stone since I last saw you!", C.AFFIRM),
+    ("you feel stuck with no way out", "I hate my job but I can't leave.", C.COMPLEX_REFLECTION),
+    ("I'd probably start by picking two or three nights a week that are drink-free and see how that goes. What do "
+     "you think?", "I want to cut down before my holiday in June. How would you go about it?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("It might be worth trying a patch.", "I smoke 20 a day.", C.PERSUADE),
 ]
 
 
@@ -669,6 +678,14 @@ def test_a_condition_is_not_permission(coder: Coder) -> None:
     assert coder.code("you'd better stop right now then if you want that job",
                       "how long does weed stay in your system?").primary is C.PERSUADE
     assert coder.code("if you want, you could try the gum", "I don't know.").primary is C.PERSUADE_WITH_PERMISSION
+
+
+@pytest.mark.parametrize("text", ["It sounds like you're starting to wonder whether it's even worth trying again",
+                                  "u decide whats worth trying", "see if it's worth a try for you at all"])
+def test_asking_whether_it_is_worth_trying_is_not_advice(coder: Coder, text: str) -> None:
+    """"worth trying" advises ("It might be worth trying a patch"); "whether it's worth trying" leaves it open."""
+    assert coder.code(text, "I've tried to quit about five times now.").primary not in (
+        C.PERSUADE, C.PERSUADE_WITH_PERMISSION)
 
 
 def test_try_starts_a_command_but_not_an_invitation_to_tell(coder: Coder) -> None:

@@ -931,11 +931,27 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("splittet", "Skal jeg tage jobbet på lageret eller vente på noget bedre?", C.COMPLEX_REFLECTION),
     ("Din læge ved, hvad han taler om. Hvis han siger, du skal tage dem, så skal du tage dem.",
      "Min læge vil have mig til at tage antidepressiva. Hvad synes du?", C.CONFRONT),
+    # Round AL (Danish as a second language; probation, addiction and gambling staff): siding with the
+    # professional ("lægen ved hvad han gør"), "hvor mange gange skal det ske før du indser …" and "og hunden åd
+    # mine lektier" confront; "du skal have dig selv skrevet på …"
+    # advises; "du kan bede om …" tells of an option.
+    ("lægen ved hvad han gør, du skal bare tage den", "Jeg tager allerede otte forskellige piller. Nu vil lægen "
+     "give mig en mere.", C.CONFRONT),
+    ("psykiateren ved nok hvad hun laver", "Min psykiater vil give mig en ny pille.", C.CONFRONT),
+    ("hvor mange gange skal det ske før du indser at du ikke kan styre det", "Jeg tabte hele lønnen på odds i "
+     "weekenden. Igen.", C.CONFRONT),
+    ("ja ja, og hunden åd mine lektier", "Prøven var positiv, men det er fordi jeg var til en fest hvor de røg, jeg "
+     "har ikke selv røget.", C.CONFRONT),
+    ("du skal have dig selv skrevet på ROFUS med det samme, i dag", "Jeg tabte hele lønnen på odds i weekenden. "
+     "Igen.", C.PERSUADE),
+    ("du kan bede om at prøven bliver sendt til bekræftelsesanalyse", "Prøven var positiv, men det er fordi jeg var "
+     "til en fest hvor de røg.", C.GIVING_INFORMATION),
 ]
 
 
 @pytest.mark.parametrize("text", ["dagene flyder sammen og det er svært at se hvordan du skal komme tilbage på sporet",
-                                  "du ved ikke hvad du skal gøre", "det er ikke mig der bestemmer om du skal stoppe"])
+                                  "du ved ikke hvad du skal gøre", "det er ikke mig der bestemmer om du skal stoppe",
+                                  "hvordan du skal have styr på det hele, ved du ikke endnu"])
 def test_should_after_a_question_word_is_not_advice(coder: Coder, text: str) -> None:
     """"hvordan du skal …", "hvad du skal …", "om du skal …" are indirect questions inside a statement: the
     client's own question, reflected or left open, not advice."""

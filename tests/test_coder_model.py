@@ -191,6 +191,8 @@ CASES: list[tuple[str, str, Code]] = [
     ("Må jeg fortælle dig lidt om, hvad andre har gjort?", DRINK, C.ASK_PERMISSION),
     ("Du skal stoppe med at drikke.", DRINK, C.PERSUADE),
     ("Du er alkoholiker.", DRINK, C.CONFRONT),
+    # The rules see a closed question; the model learned that asking to hear it again is no act of MI (round AL).
+    ("undskyld, kan du sige det igen? jeg forstod ikke helt", DRINK, C.OTHER),
     ("What would be different if you drank less?", BEER, C.OPEN_QUESTION),
     ("Do you drink every weekend?", BEER, C.CLOSED_QUESTION),
     ("Part of you wants to quit, and part of you is scared of losing your way to relax.", SMOKE,
