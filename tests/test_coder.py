@@ -628,6 +628,24 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      "you think?", "I want to cut down before my holiday in June. How would you go about it?",
      C.PERSUADE_WITH_PERMISSION),
     ("It might be worth trying a patch.", "I smoke 20 a day.", C.PERSUADE),
+    # Round AM (US primary care): "you really shouldn't …", "you're gonna want to …", "we need you on …" advise;
+    # "you can't believe everything on the internet" and "your health isn't a priority?" confront; "would it help
+    # to hear …" asks permission; "any tricks?" asks for advice; thanks that echo the client are small talk.
+    ("you really shouldn't be mixing recreational drugs with your prescriptions",
+     "Do the gummies mess with my blood pressure meds? I take them for sleep.", C.PERSUADE),
+    ("you're gonna want to stay on it, trust me, strokes are no joke",
+     "Do I really have to take the blood pressure pill forever?", C.PERSUADE),
+    ("I know, but these are all really important, we need you on all three",
+     "I'm so tired of all these pills. I feel like a pharmacy.", C.PERSUADE),
+    ("you can't believe everything on the internet", "The statin makes my legs ache. I read online it can wreck "
+     "your muscles.", C.CONFRONT),
+    ("so... your health isn't really a priority?", "Sorry I missed my last two appointments. Work's been crazy.",
+     C.CONFRONT),
+    ("would it help to hear which ones could maybe be combined?", "I'm so tired of all these pills.",
+     C.ASK_PERMISSION),
+    ("a lot of my patients keep the bottle next to their toothbrush. you could try that",
+     "I keep forgetting my evening dose. Any tricks?", C.PERSUADE_WITH_PERMISSION),
+    ("Nice to meet you, too. Thanks for coming in today.", "Hi, Dawn. Nice to meet you.", C.OTHER),
 ]
 
 
@@ -685,6 +703,14 @@ def test_a_condition_is_not_permission(coder: Coder) -> None:
 def test_asking_whether_it_is_worth_trying_is_not_advice(coder: Coder, text: str) -> None:
     """"worth trying" advises ("It might be worth trying a patch"); "whether it's worth trying" leaves it open."""
     assert coder.code(text, "I've tried to quit about five times now.").primary not in (
+        C.PERSUADE, C.PERSUADE_WITH_PERMISSION)
+
+
+@pytest.mark.parametrize("text", ["You've heard you shouldn't eat late.", "you shouldn't feel bad about it",
+                                  "it's galling being sent somewhere that says you shouldn't be"])
+def test_shouldnt_said_back_or_as_comfort_is_not_advice(coder: Coder, text: str) -> None:
+    """"you shouldn't be mixing …" advises; heard or said by others, or "you shouldn't feel bad", it does not."""
+    assert coder.code(text, "Is it true that you shouldn't eat after 6pm?").primary not in (
         C.PERSUADE, C.PERSUADE_WITH_PERMISSION)
 
 

@@ -946,6 +946,18 @@ BATCH_AH: list[tuple[str, str, Code]] = [
      "Igen.", C.PERSUADE),
     ("du kan bede om at prøven bliver sendt til bekræftelsesanalyse", "Prøven var positiv, men det er fordi jeg var "
      "til en fest hvor de røg.", C.GIVING_INFORMATION),
+    # Round AM (family social work with parents; elder care typed in haste): "det er jer … der afgør" leaves the
+    # choice; "lægen har mere forstand på det" sides with the doctor and "jeg har sagt det tre gange" scolds;
+    # a condolence that names the client's loss is no reflection; "ved hendes læge …" asks.
+    ("det er jer som familie der afgør om der er noget i vil ændre på", "Sundhedsplejersken siger han er for tyk, men "
+     "han er altså bare bredt bygget ligesom sin far.", C.EMPHASIZE_AUTONOMY),
+    ("lægen har altså mere forstand på det end os, så det er nok en god idé at følge hans råd", "Lægen vil sætte "
+     "dosis op, men jeg tror altså det er skolen der er problemet, ikke min søn.", C.CONFRONT),
+    ("nå så du hører fint nok... jeg har lige sagt det samme tre gange", "De høreapparater piber og klør. Jeg hører "
+     "fint nok når folk bare taler ordentligt.", C.CONFRONT),
+    ("kondolerer med din kone", "Jeg kan godt se at vinen er blevet for meget efter min kone døde.", C.OTHER),
+    ("ved hendes læge noget om det", "Mor kører stadig bil, og hun var ved at påkøre en cyklist i sidste uge.",
+     C.CLOSED_QUESTION),
 ]
 
 

@@ -808,14 +808,13 @@ class _Reader:
         overlap = len(self.ctx_keys.intersection(keys))
         speaks_first = bool(form.tokens) and form.tokens[0] in lex.first_person  # "I …", "vi …"
         about_client = not lex.second_person.isdisjoint(form.tokens) and not speaks_first
-        # A greeting or thanks that names the client ("hey, good to see u again") is small talk, not a reflection.
+        # A greeting, thanks or condolence that names or echoes the client ("hey, good to see u again",
+        # "kondolerer med din kone") is small talk, not a reflection.
         greeting = bool(here[Code.OTHER]) and words - sum(
             len(match.group().split()) for match in here[Code.OTHER]) <= _GREETING_REST_WORDS
         reflective = (
             form.starter is not None
-            or (form.personal and not greeting)
-            or overlap >= 2
-            or (overlap >= 1 and overlap * 2 >= len(keys))
+            or (not greeting and (form.personal or overlap >= 2 or (overlap >= 1 and overlap * 2 >= len(keys))))
             # "Being a good husband matters a lot to you": meaning or ambivalence, said about the client.
             or (about_client and any(lex.complex[kind].search(norm, start, end) for kind in ("ambivalence", "meaning")))
             # A feeling named in a word or three ("scary.", "lot of pressure", "bekymret"): the learner's guess
