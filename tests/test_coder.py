@@ -113,7 +113,7 @@ DANISH: dict[Code, list[tuple[str, str]]] = {
         ("Du har allerede gjort meget for at komme videre.", JOB),
         ("Det kræver mod at sige det højt.", DRINK),
         ("Du har virkelig kæmpet for at komme tilbage.", UNSURE),
-        ("Tak fordi du er så ærlig.", DRINK),
+        ("Det er stærkt, at du tør se på det.", DRINK),
         ("Du er god til at mærke efter, hvad du har brug for.", JOB),
         ("godt gået at du har skåret ned", DRINK),
         ("Det siger meget om dig, at du tager det så alvorligt.", UNSURE),
@@ -195,6 +195,8 @@ DANISH: dict[Code, list[tuple[str, str]]] = {
     ],
     C.OTHER: [
         ("Hej", ""),
+        # Thanks, even for honesty, are small talk by the labelling rules (other 39:2 in the Danish dev set).
+        ("Tak fordi du er så ærlig.", DRINK),
         ("ok", DRINK),
         ("mm", DRINK),
         ("Godmorgen Mette, velkommen.", ""),
@@ -243,7 +245,7 @@ ENGLISH: dict[Code, list[tuple[str, str]]] = {
         ("It took courage to come here today.", BEER),
         ("You've already cut down a lot, that's impressive.", SMOKE),
         ("You've worked really hard on this.", STUCK),
-        ("Thank you for being so honest with me.", BEER),
+        ("You've been really honest with yourself about this.", BEER),
         ("You're clearly someone who cares about his family.", SMOKE),
         ("Good for you for trying again.", STUCK),
     ],
@@ -309,6 +311,7 @@ ENGLISH: dict[Code, list[tuple[str, str]]] = {
     ],
     C.OTHER: [
         ("Hi", ""),
+        ("Thank you for being so honest with me.", BEER),  # thanks are small talk (other 6:0 in the dev set)
         ("ok", BEER),
         ("mm-hmm", BEER),
         ("Good morning, welcome!", ""),
@@ -646,6 +649,17 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("a lot of my patients keep the bottle next to their toothbrush. you could try that",
      "I keep forgetting my evening dose. Any tricks?", C.PERSUADE_WITH_PERMISSION),
     ("Nice to meet you, too. Thanks for coming in today.", "Hi, Dawn. Nice to meet you.", C.OTHER),
+    # Round AN (Australian and New Zealand workers): "if you want any chance …" is a condition, not permission;
+    # "you probably should've …" confronts; thanks and congratulations are small talk (other 21:0 and 16:1 in
+    # dev); "may as well …" advises.
+    ("honestly you should stop today if you want any chance of passing", "How long does weed stay in your system? "
+     "I've got a drug test for a mining job in three weeks.", C.PERSUADE),
+    ("well you probably should've thought about that before", "I want to work but with my record who's gonna hire "
+     "me?", C.CONFRONT),
+    ("oh congrats!", "I got offered a job at the servo but it's night shifts.", C.OTHER),
+    ("thanks for being honest about it", "I keep forgetting my insulin at lunch.", C.OTHER),
+    ("may as well make the most of it and have a look at your drinking while you're here", "Yeah nah, I'm not here "
+     "for the grog. The court sent me.", C.PERSUADE),
 ]
 
 
@@ -707,9 +721,13 @@ def test_asking_whether_it_is_worth_trying_is_not_advice(coder: Coder, text: str
 
 
 @pytest.mark.parametrize("text", ["You've heard you shouldn't eat late.", "you shouldn't feel bad about it",
-                                  "it's galling being sent somewhere that says you shouldn't be"])
+                                  "it's galling being sent somewhere that says you shouldn't be",
+                                  "you're here because you have to be, and you don't reckon the drinking is the issue",
+                                  "feeling worse on something that's meant to make you better didn't make sense to you",
+                                  "you feel like you might as well give up"])
 def test_shouldnt_said_back_or_as_comfort_is_not_advice(coder: Coder, text: str) -> None:
-    """"you shouldn't be mixing …" advises; heard or said by others, or "you shouldn't feel bad", it does not."""
+    """"you shouldn't be mixing …" advises; heard or said by others, or "you shouldn't feel bad", it does not;
+    nor does "because you have to", "make you better" or "you feel like you might as well …"."""
     assert coder.code(text, "Is it true that you shouldn't eat after 6pm?").primary not in (
         C.PERSUADE, C.PERSUADE_WITH_PERMISSION)
 

@@ -958,6 +958,15 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("kondolerer med din kone", "Jeg kan godt se at vinen er blevet for meget efter min kone døde.", C.OTHER),
     ("ved hendes læge noget om det", "Mor kører stadig bil, og hun var ved at påkøre en cyklist i sidste uge.",
      C.CLOSED_QUESTION),
+    # Round AN (a-kasse and jobcentre staff; dental, pharmacy and physiotherapy staff): thanks and congratulations
+    # are small talk (other 57:5 and 25:5 in dev); "det er dine tænder" leaves the choice; "kan du ikke lige vise
+    # mig hvordan …?" asks for the advice that follows.
+    ("tak fordi du fortæller det", "Jeg har drukket igen i weekenden.", C.OTHER),
+    ("tillykke med jobbet!", "Jeg har fået et job på lageret.", C.OTHER),
+    ("det er dine tænder, jeg har ikke tænkt mig at holde foredrag", "Ja ja, jeg ved det godt, jeg skal børste to "
+     "gange om dagen. I siger det hver gang.", C.EMPHASIZE_AUTONOMY),
+    ("jo selvfølgelig. pust helt ud først, sæt den i munden, tryk og træk vejret langsomt og dybt ind", "Kan du ikke "
+     "lige vise mig hvordan jeg skal bruge den her spray? Jeg tror jeg gør det forkert.", C.PERSUADE_WITH_PERMISSION),
 ]
 
 
