@@ -967,6 +967,27 @@ BATCH_AH: list[tuple[str, str, Code]] = [
      "gange om dagen. I siger det hver gang.", C.EMPHASIZE_AUTONOMY),
     ("jo selvfølgelig. pust helt ud først, sæt den i munden, tryk og træk vejret langsomt og dybt ind", "Kan du ikke "
      "lige vise mig hvordan jeg skal bruge den her spray? Jeg tror jeg gør det forkert.", C.PERSUADE_WITH_PERMISSION),
+    # Round AO (a fast exam chat of 1-8 words; leaders with employees; teachers with students): "hvordan får jeg
+    # styr på …?", "hvordan stopper jeg …?", "hvor mange … skal man …?" and "kan du ikke sige hvordan …?" ask for
+    # advice; "læg den dog væk", "dine venner tager fejl", "du er jo allerede afhængig" and "ellers må vi tage en
+    # anden snak" confront; "kunne I ikke …", "hvad med 10 timer …?" and "tænk dig nu godt om" advise.
+    ("lav en ugeplan", "Hvordan får jeg styr på min tid? Jeg udskyder alt.", C.PERSUADE_WITH_PERMISSION),
+    ("slå skærmtid til", "Hvordan stopper jeg med at scrolle på telefonen hele natten?", C.PERSUADE_WITH_PERMISSION),
+    ("så læg den dog væk", "Hvordan stopper jeg med at scrolle på telefonen hele natten?", C.CONFRONT),
+    ("start med 5000 og byg op", "Hvor mange skridt skal man gå om dagen for at det batter noget?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("jeg ville starte med at lave en oversigt over alle emnerne", "Kan du ikke bare sige hvordan jeg skal læse op? "
+     "Jeg aner ikke hvor jeg skal starte.", C.PERSUADE_WITH_PERMISSION),
+    ("dine venner tager fejl", "Kan man blive afhængig af hash? Mine venner siger nej.", C.CONFRONT),
+    ("du er jo allerede afhængig", "Kan man blive afhængig af hash? Mine venner siger nej.", C.CONFRONT),
+    ("du får altså talt med lægen om det, ellers må vi tage en anden snak om hvad du kan bruges til", "Jeg tager "
+     "smertestillende for min ryg, og nogle dage bliver jeg helt tåget.", C.CONFRONT),
+    ("kunne I ikke stoppe sammen?", "Min kæreste ryger også, så det er umuligt at stoppe.", C.PERSUADE),
+    ("hvad med 10 timer om ugen?", "Jeg kan ikke arbejde fuld tid med min angst, så hvorfor overhovedet prøve.",
+     C.PERSUADE),
+    ("tænk dig nu godt om, græsset er ikke altid grønnere", "Jeg har fået et tilbud et andet sted.", C.PERSUADE),
+    ("det er din medicin og din krop, og du er gammel nok til at have noget at skulle have sagt", "Min mor lægger "
+     "pillerne frem hver morgen og tjekker om jeg har taget dem.", C.EMPHASIZE_AUTONOMY),
 ]
 
 
