@@ -988,6 +988,12 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("tænk dig nu godt om, græsset er ikke altid grønnere", "Jeg har fået et tilbud et andet sted.", C.PERSUADE),
     ("det er din medicin og din krop, og du er gammel nok til at have noget at skulle have sagt", "Min mor lægger "
      "pillerne frem hver morgen og tjekker om jeg har taget dem.", C.EMPHASIZE_AUTONOMY),
+    # Round AP (vaccine hesitancy; integration; an ordinary evening): "hvordan skal jeg snakke med ham om det?" asks
+    # for advice; "det er jeres egen beslutning" leaves the choice.
+    ("et råd kunne være at tage snakken når I laver noget sammen, fx i bilen", "Hvad gør hash ved en ung hjerne? Og "
+     "hvordan skal jeg snakke med ham om det?", C.PERSUADE_WITH_PERMISSION),
+    ("det er jeres egen beslutning", "Mine børn taler kun dansk nu. De svarer mig ikke på arabisk.",
+     C.EMPHASIZE_AUTONOMY),
 ]
 
 
