@@ -27,11 +27,23 @@ from bot.coder.evaluation import load_seconds, read_labelled, speed  # noqa: E40
 from bot.coder.training import ANNOMI, DA_DEV, EN_DEV, load_annomi  # noqa: E402
 
 
+def _at_least_one(value: str) -> int:
+    """A whole number of 1 or more (argparse type): an empty set of replies has no rate."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Coder throughput benchmark")
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per run (default 5)")
-    parser.add_argument("--runs", type=int, default=3, help="runs; the median is reported (default 3)")
-    parser.add_argument("--limit", type=int, default=None, help="at most this many replies per set (default: all)")
+    parser.add_argument("--runs", type=_at_least_one, default=3, help="runs; the median is reported (default 3)")
+    parser.add_argument("--limit", type=_at_least_one, default=None,
+                        help="at most this many replies per set (default: all)")
     args = parser.parse_args(argv)
     started = time.process_time()
     coder = Coder()

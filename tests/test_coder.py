@@ -1165,6 +1165,15 @@ def test_throughput_benchmark_runs_and_prints_its_figures() -> None:
     assert re.search(r"^model load: \d\.\d{3} s", bench.stdout, re.M), bench.stdout
 
 
+@pytest.mark.parametrize(("option", "message"), [("--limit=0", "must be 1 or more, not 0"),
+                                                 ("--runs=x", "must be a whole number, not 'x'")])
+def test_throughput_benchmark_refuses_bad_counts_in_one_line(option: str, message: str) -> None:
+    bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "coder_bench.py"), option],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert bench.returncode == 2 and not bench.stdout
+    assert bench.stderr.strip().splitlines()[-1].endswith(message) and "Traceback" not in bench.stderr
+
+
 # --- analyse / decide: the rule features a model can reuse ---------------------------------------
 
 
