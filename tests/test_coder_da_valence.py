@@ -937,7 +937,7 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     # advises; "du kan bede om …" tells of an option.
     ("lægen ved hvad han gør, du skal bare tage den", "Jeg tager allerede otte forskellige piller. Nu vil lægen "
      "give mig en mere.", C.CONFRONT),
-    ("psykiateren ved nok hvad hun laver", "Min psykiater vil give mig en ny pille.", C.CONFRONT),
+    ("lægerne ved hvad de gør", "Jeg er bange for bivirkningerne af medicinen.", C.CONFRONT),
     ("hvor mange gange skal det ske før du indser at du ikke kan styre det", "Jeg tabte hele lønnen på odds i "
      "weekenden. Igen.", C.CONFRONT),
     ("ja ja, og hunden åd mine lektier", "Prøven var positiv, men det er fordi jeg var til en fest hvor de røg, jeg "
@@ -962,7 +962,7 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     # are small talk (other 57:5 and 25:5 in dev); "det er dine tænder" leaves the choice; "kan du ikke lige vise
     # mig hvordan …?" asks for the advice that follows.
     ("tak fordi du fortæller det", "Jeg har drukket igen i weekenden.", C.OTHER),
-    ("tillykke med jobbet!", "Jeg har fået et job på lageret.", C.OTHER),
+    ("tak for din ærlighed", "Jeg har drukket igen i weekenden.", C.OTHER),
     ("det er dine tænder, jeg har ikke tænkt mig at holde foredrag", "Ja ja, jeg ved det godt, jeg skal børste to "
      "gange om dagen. I siger det hver gang.", C.EMPHASIZE_AUTONOMY),
     ("jo selvfølgelig. pust helt ud først, sæt den i munden, tryk og træk vejret langsomt og dybt ind", "Kan du ikke "

@@ -456,8 +456,8 @@ class CoderModel:
     def predict_code(self, analysis: Analysis, context: str, rule_primary: Code | None = None) -> Code:
         """`predict(...).code`, without the probabilities (what the coder needs for each reply)."""
         primary = rule_primary or decide(analysis)[0]
-        if primary in self.rule_codes.get(analysis.lang, ()):
-            return primary  # the rules' code stands whatever the heads say (`_ruled_choice`): no need to score
+        if self._stands(primary, analysis.lang):
+            return primary  # no need to score the heads
         return self._code(self._scores(*self._rows(analysis, context, primary)), analysis.lang, primary)
 
     def _rows(self, analysis: Analysis, context: str, primary: Code) -> tuple[list[int], int]:
@@ -575,9 +575,13 @@ class CoderModel:
             within = MACRO[ruled] == MACRO[best] and ruled in self.family_rule_codes.get(lang, ())
             # "That sounds hard. What happened?" is the question (labelling rule 2), however much it reflects.
             asked = ruled in QUESTIONS and best in REFLECTIONS and lang in self.questions_over_reflections
-            if within or asked or ruled in self.rule_codes.get(lang, ()):
+            if within or asked or self._stands(ruled, lang):
                 best = ruled
         return best
+
+    def _stands(self, ruled: Code, lang: str) -> bool:
+        """The rules' code stands whatever the heads say (one of the language's `rule_codes`)."""
+        return ruled in self.rule_codes.get(lang, ())
 
 
 _UNDERFLOW = 1e-250
