@@ -123,12 +123,14 @@ DANISH: dict[Code, list[tuple[str, str]]] = {
         ("Det er helt op til dig, hvad du vil gøre med det.", DRINK),
         ("Du bestemmer selv, om du vil ændre noget.", DRINK),
         ("Du behøver ikke beslutte noget i dag.", JOB),
-        ("Du kender dig selv bedst.", UNSURE),
         ("det er din beslutning", JOB),
+        ("Du styrer selv tempoet.", UNSURE),
         ("Uanset hvad du vælger, er det dig, der bestemmer.", JOB),
         ("Du kan gå i dit eget tempo.", UNSURE),
     ],
     C.SEEK_COLLABORATION: [
+        # The client's expertise acknowledged, as "You know yourself best." below (data/coder/README.md, rule 8).
+        ("Du kender dig selv bedst.", UNSURE),
         ("Skal vi sammen se på, hvad der kunne være et godt første skridt?", JOB),
         ("Hvad synes du, vi skal fokusere på i dag?", JOB),
         ("Lad os finde ud af det sammen.", UNSURE),
@@ -660,6 +662,36 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("thanks for being honest about it", "I keep forgetting my insulin at lunch.", C.OTHER),
     ("may as well make the most of it and have a look at your drinking while you're here", "Yeah nah, I'm not here "
      "for the grog. The court sent me.", C.PERSUADE),
+    # Round AQ (South African and Indian health workers; first and last turns): "do one thing", "kindly …",
+    # "better you …" advise; "you should be grateful", "don't fool yourself", "is it fair to …" confront;
+    # "old enough to make your own decisions" leaves the choice; a fear said back is no warning; a greeting
+    # before the act does not code the reply; "come in, take a seat" is small talk.
+    ("do one thing, after food take saunf instead", "I chew gutka after every meal, since college.", C.PERSUADE),
+    ("kindly reduce to two sugars first, then one", "I take four sugars in my tea.", C.PERSUADE),
+    ("kindly tell me more about that", "I take four sugars in my tea.", C.OPEN_QUESTION),
+    ("then better you stop both, bidi also", "I only smoke bidi, not cigarettes. Bidi is less harmful, no?",
+     C.PERSUADE),
+    ("you should be grateful, there was a time people like you didn't have pills at all", "I'm tired of taking pills "
+     "since I was born.", C.CONFRONT),
+    ("it is real alcohol, don't fool yourself", "Ag, it's just umqombothi, it's not real alcohol.", C.CONFRONT),
+    ("do you think it's fair to smoke when you are carrying a baby?", "I know I'm pregnant but I cut down to five a "
+     "day.", C.CONFRONT),
+    ("you are old enough now to make your own decisions about your treatment", "I'm tired of taking pills since I "
+     "was born.", C.EMPHASIZE_AUTONOMY),
+    ("even with all that fear you never stopped your treatment", "I take my pills in the toilet so my wife doesn't "
+     "see.", C.COMPLEX_REFLECTION),
+    ("you're worried you'll lose your benefits", "What happens to my benefits if I do this job thing?",
+     C.COMPLEX_REFLECTION),
+    ("you'll lose your benefits", "I don't want to go to the job interview.", C.CONFRONT),
+    ("hi, what brings you here today", "Hi. My caseworker said I had to come.", C.OPEN_QUESTION),
+    ("hi sam, do you want to work", "Hi. My caseworker said I had to come.", C.CLOSED_QUESTION),
+    ("no worries at all, come in, take a seat", "Sorry I'm late, the bus didn't turn up.", C.OTHER),
+    ("take a break from it for a week", "I game every night until 3.", C.PERSUADE),
+    ("ok, see you on monday", "I'll think about it. No promises.", C.OTHER),
+    ("yeah. can I just mention one thing about the helpline before you leave", "I guess that's it then.",
+     C.ASK_PERMISSION),
+    ("you could start by telling me what got you thinking about quitting", "So... do I just talk, or?",
+     C.SIMPLE_REFLECTION),
 ]
 
 

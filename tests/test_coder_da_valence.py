@@ -994,6 +994,32 @@ BATCH_AH: list[tuple[str, str, Code]] = [
      "hvordan skal jeg snakke med ham om det?", C.PERSUADE_WITH_PERMISSION),
     ("det er jeres egen beslutning", "Mine børn taler kun dansk nu. De svarer mig ikke på arabisk.",
      C.EMPHASIZE_AUTONOMY),
+    # Round AQ (psychiatry and IPS; short phone replies; first and last turns): a greeting before the act does not
+    # code the reply ("hej, ryger du hver dag" asks); "hvor meget du må tjene" is a rule, not advice; "har andre
+    # …" asks; "evt …" at the start suggests; "du styrer tempoet" leaves the choice; "det er dig der kender dig
+    # selv" shares the expertise.
+    ("hej, ryger du hver dag", "Min kæreste synes jeg ryger for meget hash, det er derfor jeg er her.",
+     C.CLOSED_QUESTION),
+    ("hej mette, hvad bringer dig her i dag", "Hej. Min sagsbehandler sagde jeg skulle komme.", C.OPEN_QUESTION),
+    ("tak for i dag, hvad tager du med dig herfra", "Nå, jeg tror vi er færdige, ikke?", C.OPEN_QUESTION),
+    ("hej, godt at se dig igen", "Nå, så er jeg her igen.", C.OTHER),
+    ("hej mette", "Hej.", C.OTHER),
+    ("ved du hvor meget du må tjene før det påvirker pensionen", "Jeg vil gerne have et job, men jeg tør ikke miste "
+     "min førtidspension.", C.CLOSED_QUESTION),
+    ("du må ikke tjene for meget", "Jeg vil gerne have et job, men jeg tør ikke miste min førtidspension.", C.PERSUADE),
+    ("har andre prøvet at få dig til at stoppe", "Hvis du vil have mig til at stoppe med at ryge, så kan du godt "
+     "glemme det.", C.CLOSED_QUESTION),
+    ("evt et par tørre dage, op til dig", "Hvor mange genstande må man egentlig drikke om ugen før det er farligt?",
+     C.PERSUADE_WITH_PERMISSION),
+    ("evt max 4 timer om dagen", "jeg spiller måske 8 timer om dagen men det er jo min hobby, ik et problem",
+     C.PERSUADE),
+    ("skal vi lave et regnestykke sammen, evt med din sagsbehandler", "Hvis jeg begynder at arbejde, mister jeg så "
+     "mine sygedagpenge?", C.SEEK_COLLABORATION),
+    ("du styrer tempoet", "Jeg bestod endelig statistik-eksamen! Men nu har jeg ingen motivation til resten.",
+     C.EMPHASIZE_AUTONOMY),
+    ("du styrer ikke dit forbrug længere", "Jeg ryger kun om aftenen.", C.SIMPLE_REFLECTION),
+    ("det er dig der kender dig selv", "Jeg ved ikke om jeg skal tage sabbatår. Hvad ville du gøre?",
+     C.SEEK_COLLABORATION),
 ]
 
 

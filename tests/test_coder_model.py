@@ -161,6 +161,24 @@ def test_question_form_features_name_each_clause_start(coder: Coder) -> None:
     assert "cq:you" not in features  # the reflection before the question has no "?"
 
 
+@pytest.mark.parametrize(("text", "lead"), [
+    ("hej Mette, hvad bringer dig her i dag", "hej Mette, "), ("Hej. Hvad bringer dig her?", "Hej. "),
+    ("hi Sam, thanks for coming in. how do you feel", "hi Sam, thanks for coming in. "),
+    ("- hi, what brings you", "- hi, "),
+    ("hej", ""), ("hej og velkommen!", ""), ("hej, tak", ""), ("ok, hej", ""), ("hvad bringer dig her?", "")])
+def test_the_model_reads_a_reply_from_after_its_greeting(coder: Coder, text: str, lead: str) -> None:
+    """A greeting, thanks or goodbye that more words follow is skipped (data/coder/README.md, rule 2: the act
+    after it codes the reply); one that stands alone is the reply."""
+    analysis = coder.analyse(text, "Hej.")
+    assert analysis.lead == len(lead)
+    # (Its words, word pairs and stems, and how its clauses start: the question mark may differ, as a comma
+    # before "hvad" splits off a question.)
+    families = ("w:", "b:", "p:", "cL:", "cN:", "cL2:", "cN2:")
+    words = {name for name in reply_features(analysis, "Hej.") if name.startswith(families)}
+    rest = coder.analyse(text[len(lead):], "Hej.")
+    assert words == {name for name in reply_features(rest, "Hej.") if name.startswith(families)}
+
+
 def test_decision_offsets_move_the_choice(coder: Coder) -> None:
     text = "Du vil gerne arbejde, men du er bange for at blive syg igen."
     analysis = coder.analyse(text, JOB)
@@ -199,6 +217,10 @@ CASES: list[tuple[str, str, Code]] = [
      C.COMPLEX_REFLECTION),
     ("May I share some information about drinking?", BEER, C.ASK_PERMISSION),
     ("You should stop drinking.", BEER, C.PERSUADE),
+    # A learner's first turn: the greeting does not code it (the model reads the words after it, round AQ).
+    ("hej, hvad bringer dig her i dag", "Hej. Min sagsbehandler sagde, at jeg skulle komme.", C.OPEN_QUESTION),
+    ("hi, what brings you here today", "Hi. My caseworker said I had to come.", C.OPEN_QUESTION),
+    ("hej og velkommen", "Hej.", C.OTHER),
 ]
 
 

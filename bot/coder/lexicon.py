@@ -62,6 +62,8 @@ class Lexicon:
     backchannel_only: Pattern
     """Full match: a clause made of backchannels only ("ok", "mm", "ja ja")."""
     backchannel_prefix: Pattern
+    greeting_prefix: Pattern
+    """Match: greetings, thanks and goodbyes at a position ("hej Mette, ", "thanks for coming, ")."""
     connective_prefix: Pattern
     tag_end: Pattern
     """Search: a tag question closing a statement (", ikke?")."""
@@ -799,7 +801,8 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
     if language not in LANGUAGES:
         raise read.fail("language", f"expected one of {', '.join(LANGUAGES)}")
     fallback = read.ascii_fallback
-    backchannels = read.alternation("backchannels")
+    greetings = read.strings("greetings")
+    backchannels = _alternation([*read.strings("backchannels"), *greetings], fallback)
     tags = read.alternation("tags")
     wh = read.alternation("wh_words")
     consent_short = read.alternation("consent_short")
@@ -839,7 +842,8 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         language=str(language),
         stopwords=read.word_set("stopwords"),
         backchannel_only=read.compile("backchannels", rf"{_PUNCT_RUN}(?:(?:{backchannels})(?!\w){_PUNCT_RUN})+"),
-        backchannel_prefix=read.prefix("backchannels"),
+        backchannel_prefix=read.compile("backchannels", rf"(?:(?:{backchannels})(?!\w){_PUNCT_RUN})+"),
+        greeting_prefix=read.prefix("greetings"),
         connective_prefix=read.prefix("connectives"),
         tag_end=read.compile("tags", rf"(?:(?P<comma>,)\s*|\s+|(?<!\S))(?:{tags})(?!\w)[\s?.!]*$"),
         tag_reach=_tag_reach(read.strings("tags")),

@@ -38,7 +38,7 @@ from state_machines.codes import QUESTIONS, REFLECTIONS, Code
 FORMAT = "mi-trainer-coder-weights"
 FORMAT_VERSION = 2
 """2: "rows" is one base64 string of int16 weights (`encode_rows`); 1 had a JSON list per row (slow to read)."""
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 """Bump when `reply_features` changes: weights trained on other features are refused."""
 
 MACRO: dict[Code, str] = {
@@ -103,9 +103,11 @@ def reply_features(analysis: Analysis, context: str, rule_primary: Code | None =
 
 
 def _reply_text(analysis: Analysis) -> tuple[str, str, list[str]]:
-    """The normalised reply, its case-folded start (MAX_FEATURE_CHARS) and the tokens of that start."""
+    """The normalised reply, the case-folded start of its words (MAX_FEATURE_CHARS, after a greeting that
+    more words follow: `Analysis.lead`) and the tokens of that start."""
     norm = analysis.norm or normalise(analysis.text)
-    text = norm[:MAX_FEATURE_CHARS].casefold()
+    lead = analysis.lead
+    text = norm[lead:lead + MAX_FEATURE_CHARS].casefold()
     return norm, text, (_TOKEN_LATIN1 if is_latin1(text) else _TOKEN).findall(text)
 
 
@@ -123,7 +125,7 @@ def _stems(tokens: list[str]) -> list[str]:
 def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], context: str,
                    rule_primary: Code) -> set[str]:
     """The features that are not single words, word pairs or stems (see `reply_features`)."""
-    feats = _clause_features(analysis.clauses, norm)
+    feats = _clause_features(_read_clauses(analysis), norm, analysis.lead)
     feats.update(_reply_form_features(analysis.lang, text, tokens, context))
     rule = _rule_features(analysis, rule_primary)
     feats.update(rule)
@@ -132,16 +134,23 @@ def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], 
     return feats
 
 
-def _clause_features(clauses: Sequence[Clause], norm: str) -> set[str]:
+def _read_clauses(analysis: Analysis) -> Sequence[Clause]:
+    """The clauses the model reads: not those inside a greeting that more words follow (`Analysis.lead`)."""
+    lead = analysis.lead
+    return [clause for clause in analysis.clauses if clause.end > lead] if lead else analysis.clauses
+
+
+def _clause_features(clauses: Sequence[Clause], norm: str, lead: int = 0) -> set[str]:
     """Question form per clause: how each clause starts ("what", "do you", "hvordan"), and for the
-    clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last."""
+    clauses with "?" also the last word (tag questions, "… or?"); "N" marks clauses before the last.
+    `lead`: where the reply's words start (after a greeting, `Analysis.lead`)."""
     feats: set[str] = set()
     add = feats.add
     last = len(clauses) - 1
     # Case folding keeps a Latin-1 text Latin-1, but for "µ" (to the Greek "μ").
     word_only = _WORD_ONLY_LATIN1 if clauses and is_latin1(norm) and "µ" not in norm else _WORD_ONLY
     for index, clause in enumerate(clauses):
-        words = word_only.findall(norm[clause.start:clause.end].casefold())
+        words = word_only.findall(norm[max(clause.start, lead):clause.end].casefold())
         if not words:
             continue
         where = "L" if index == last else "N"
@@ -177,7 +186,7 @@ def _rule_features(analysis: Analysis, rule_primary: Code) -> list[str]:
     (each named once)."""
     rule = [_HIT_FEATURE[code] for code in analysis.hits]
     rule.append(_RULE_PRIMARY_FEATURE[rule_primary])
-    clauses = analysis.clauses
+    clauses = _read_clauses(analysis)
     if clauses:
         rule.append(_LAST_ACT_FEATURE[clauses[-1].act])
         rule.append(_FIRST_ACT_FEATURE[clauses[0].act])
@@ -476,7 +485,7 @@ class CoderModel:
         # language-tagged twin, their rows looked up together (no "da|…" strings built).
         lang = analysis.lang
         packed = self._packed.get
-        found.extend(filter(None, map(packed, _clause_features(analysis.clauses, norm))))
+        found.extend(filter(None, map(packed, _clause_features(_read_clauses(analysis), norm, analysis.lead))))
         found.extend(filter(None, map(packed, _reply_form_features(lang, text, tokens, context))))
         rule_rows = self._rule_rows.get(lang)
         if rule_rows is None:

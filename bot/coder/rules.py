@@ -155,6 +155,10 @@ class Analysis:
     context: str | None = field(default=None, compare=False, repr=False)
     """The client's line the reply was read against, and below its normalised start (for the model)."""
     context_norm: str = field(default="", compare=False, repr=False)
+    lead: int = 0
+    """Where the reply's words start in `norm` after a greeting, thanks or goodbye that more words follow
+    ("hej Mette, hvad bringer dig her"): the model reads its words from there (data/coder/README.md,
+    rule 2: the act after a greeting codes the reply); 0 when there is none."""
 
 
 @dataclass(slots=True)
@@ -560,10 +564,24 @@ class _Reader:
                        else c for c in clauses]
         if not self.build.hits:
             self.build.add(Code.OTHER)
-        self._reply_features(clauses)
+        lead = self._greeting_lead()
+        self._reply_features(clauses, lead)
         hits = {code: tuple(items) for code, items in self.build.hits.items()}
         return Analysis(self.original, self.lex.language, tuple(clauses), hits, self.features, self.norm, self.context,
-                        self.ctx_norm)
+                        self.ctx_norm, lead)
+
+    def _greeting_lead(self) -> int:
+        """The end of a greeting, thanks or goodbye the reply starts with, when words other than
+        backchannels follow it ("hej, ryger du hver dag", not "hej, tak"); else 0."""
+        text, rx = self.text, self.rx
+        noise = rx.leading_noise.match(text)
+        greeting = self.lex.greeting_prefix.match(text, noise.end() if noise else 0)
+        if greeting is None:
+            return 0
+        end = greeting.end()
+        if not rx.has_word.search(text, end) or self.lex.backchannel_only.fullmatch(text, end):
+            return 0
+        return end
 
     def _clause(self, start: int, end: int, question: bool) -> None:
         folded = _folded_words(self.text[start:end], self.latin1)  # (read again below only for a shorter stretch)
@@ -809,9 +827,14 @@ class _Reader:
         speaks_first = bool(form.tokens) and form.tokens[0] in lex.first_person  # "I …", "vi …"
         about_client = not lex.second_person.isdisjoint(form.tokens) and not speaks_first
         # A greeting, thanks or condolence that names or echoes the client ("hey, good to see u again",
-        # "kondolerer med din kone") is small talk, not a reflection.
-        greeting = bool(here[Code.OTHER]) and words - sum(
-            len(match.group().split()) for match in here[Code.OTHER]) <= _GREETING_REST_WORDS
+        # "kondolerer med din kone", "ok, see you on monday") is small talk, not a reflection; the
+        # backchannels before it ("ok, ") are not counted among its other words.
+        greeting = False
+        if here[Code.OTHER]:
+            body = form.body
+            lead = len(_folded_words(norm[start:body], self.latin1)) if body != start else 0
+            greeting = words - lead - sum(len(norm[max(match.start(), body):match.end()].split())
+                                          for match in here[Code.OTHER] if match.end() > body) <= _GREETING_REST_WORDS
         reflective = (
             form.starter is not None
             or (not greeting and (form.personal or overlap >= 2 or (overlap >= 1 and overlap * 2 >= len(keys))))
@@ -845,8 +868,13 @@ class _Reader:
         self.build.add(Code.OTHER)
         return Code.OTHER
 
-    def _reply_features(self, clauses: list[Clause]) -> None:
-        lex, norm = self.lex, self.text
+    def _reply_features(self, clauses: list[Clause], lead: int) -> None:
+        """The reply's numeric features, read after a greeting that more words follow (`Analysis.lead`)."""
+        lex, norm = self.lex, self.text[lead:]
+        found = self.found
+        if lead:
+            clauses = [clause for clause in clauses if clause.end > lead]
+            found = {code: [match for match in matches if match.start() >= lead] for code, matches in found.items()}
         tokens = (_LATIN1 if self.latin1 and "µ" not in norm else _ANY_TEXT).word.findall(norm.casefold())
         stopwords = lex.stopwords
         reply_keys = {word[:5] for word in tokens if len(word) >= 2 and word not in stopwords}
@@ -869,7 +897,7 @@ class _Reader:
             warnings=float(len(self.warnings)),
             digits=float(self.rx.digit.search(norm) is not None),
         )
-        self.features.update({_LEXICON_FEATURE[code]: float(len(matches)) for code, matches in self.found.items()})
+        self.features.update({_LEXICON_FEATURE[code]: float(len(matches)) for code, matches in found.items()})
 
 
 _LEXICON_FEATURE = {code: f"lexicon:{code.value}" for code in Code}
