@@ -692,6 +692,13 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
      C.ASK_PERMISSION),
     ("you could start by telling me what got you thinking about quitting", "So... do I just talk, or?",
      C.SIMPLE_REFLECTION),
+    # Round AR (first and last turns): "do you want my honest opinion" and "can I email you …" ask; "promise me
+    # you'll …" pushes; "same time next week" is small talk.
+    ("do you want my honest opinion", "Can you just tell me what I should do?", C.ASK_PERMISSION),
+    ("you want my honest opinion", "Can you just tell me what I should do?", C.COMPLEX_REFLECTION),
+    ("yes. can I email you a couple of job links before then?", "Okay. So same time next week?", C.ASK_PERMISSION),
+    ("good! so now promise me you'll be in class tomorrow morning", "That was better than I thought.", C.PERSUADE),
+    ("yes, same time next week, see you then!", "Okay. So same time next week?", C.OTHER),
 ]
 
 

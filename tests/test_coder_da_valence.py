@@ -1020,6 +1020,10 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("du styrer ikke dit forbrug længere", "Jeg ryger kun om aftenen.", C.SIMPLE_REFLECTION),
     ("det er dig der kender dig selv", "Jeg ved ikke om jeg skal tage sabbatår. Hvad ville du gøre?",
      C.SEEK_COLLABORATION),
+    # Round AR (elder care with "De"; first and last turns): "tak i lige måde" is small talk, "lover du mig at …"
+    # pushes.
+    ("tak i lige måde", "Tak for snakken.", C.OTHER),
+    ("jo, og så lover du mig at du ikke drikker før vi ses igen", "Nå, jeg tror vi er færdige, ikke?", C.PERSUADE),
 ]
 
 
