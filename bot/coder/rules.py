@@ -832,8 +832,8 @@ class _Reader:
         greeting = False
         if here[Code.OTHER]:
             body = form.body
-            lead = len(_folded_words(norm[start:body], self.latin1)) if body != start else 0
-            greeting = words - lead - sum(len(norm[max(match.start(), body):match.end()].split())
+            leading = len(_folded_words(norm[start:body], self.latin1)) if body != start else 0
+            greeting = words - leading - sum(len(norm[max(match.start(), body):match.end()].split())
                                           for match in here[Code.OTHER] if match.end() > body) <= _GREETING_REST_WORDS
         reflective = (
             form.starter is not None
