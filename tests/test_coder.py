@@ -699,6 +699,11 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("yes. can I email you a couple of job links before then?", "Okay. So same time next week?", C.ASK_PERMISSION),
     ("good! so now promise me you'll be in class tomorrow morning", "That was better than I thought.", C.PERSUADE),
     ("yes, same time next week, see you then!", "Okay. So same time next week?", C.OTHER),
+    # The greetings list is small talk too, at the start of a clause only ("morning Sam", not "the next morning").
+    ("hiya", "Hiya. Sorry I'm late.", C.OTHER),
+    ("morning Sam, how was the week with the patches?", "Morning.", C.OPEN_QUESTION),
+    ("alcohol can make the drowsiness worse the next morning", "Can I have a beer with my new tablets?",
+     C.GIVING_INFORMATION),
 ]
 
 

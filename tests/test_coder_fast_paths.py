@@ -28,6 +28,7 @@ from bot.coder.lexicon import (
     _entry_regex,
     _entry_starts,
     _Reader,
+    code_phrases,
     load_lexicon,
     read_data_file,
 )
@@ -162,7 +163,8 @@ def test_factored_phrase_lists_match_like_the_plain_alternation(lang: str) -> No
     fallback = bool(data.get("ascii_fallback", False))
     lexicon = load_lexicon(lang)
     for code, pattern in lexicon.codes.items():
-        spelled = _Reader(data, f"{lang}.yaml").strings(code.value, data["codes"])  # with `spelling_variants`
+        # (With `spelling_variants`; `other` with the greetings.)
+        spelled = _Reader(data, f"{lang}.yaml").strings(code.value, code_phrases(data))
         entries = sorted({entry.strip() for entry in spelled}, key=lambda e: (-len(e), e))
         plain = re.compile(rf"(?<!\w)(?:{'|'.join(_entry_regex(e, fallback) for e in entries)})(?!\w)", re.IGNORECASE)
         for text, context in REPLIES:

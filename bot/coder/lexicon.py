@@ -792,6 +792,18 @@ def _is_word(value: object) -> bool:
     return isinstance(value, str) and value.replace("'", "").isalpha() and not value.startswith("'")
 
 
+def code_phrases(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The phrase list of each code in a lexicon's data (`codes`, by code name, unchecked): `other` also
+    holds the greetings, thanks and goodbyes, small talk wherever they stand (listed once, under "greetings")."""
+    codes_data = data.get("codes")
+    codes_data = codes_data if isinstance(codes_data, Mapping) else {}
+    phrases = {code.value: codes_data.get(code.value) for code in LEXICON_CODES}
+    other, greetings = phrases[Code.OTHER.value], data.get("greetings")
+    if isinstance(other, list) and isinstance(greetings, list):
+        phrases[Code.OTHER.value] = [*other, *greetings]
+    return phrases
+
+
 def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
     """Compile a lexicon from its parsed YAML (raises LexiconError naming the bad key)."""
     if not isinstance(data, Mapping):
@@ -826,7 +838,8 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
     unknown = sorted(set(codes_data) - {code.value for code in LEXICON_CODES} - {"advice"})
     if unknown:
         raise read.fail("codes", f"unknown code(s): {', '.join(map(str, unknown))}")
-    codes = {code: read.words(f"codes.{code.value}", {f"codes.{code.value}": codes_data.get(code.value)})
+    phrases = code_phrases(data)
+    codes = {code: read.words(f"codes.{code.value}", {f"codes.{code.value}": phrases[code.value]})
              for code in LEXICON_CODES}
     advice = read.words("codes.advice", {"codes.advice": codes_data.get("advice")})
 

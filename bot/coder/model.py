@@ -32,7 +32,7 @@ from itertools import compress
 from typing import Any
 
 from bot.coder.lexicon import is_latin1, latin1_twin
-from bot.coder.rules import Analysis, Clause, decide, normalise
+from bot.coder.rules import Analysis, Clause, clauses_after, decide, normalise
 from state_machines.codes import QUESTIONS, REFLECTIONS, Code
 
 FORMAT = "mi-trainer-coder-weights"
@@ -125,19 +125,14 @@ def _stems(tokens: list[str]) -> list[str]:
 def _form_features(analysis: Analysis, norm: str, text: str, tokens: list[str], context: str,
                    rule_primary: Code) -> set[str]:
     """The features that are not single words, word pairs or stems (see `reply_features`)."""
-    feats = _clause_features(_read_clauses(analysis), norm, analysis.lead)
+    clauses = clauses_after(analysis.clauses, analysis.lead)
+    feats = _clause_features(clauses, norm, analysis.lead)
     feats.update(_reply_form_features(analysis.lang, text, tokens, context))
-    rule = _rule_features(analysis, rule_primary)
+    rule = _rule_features(analysis, clauses, rule_primary)
     feats.update(rule)
     tagged = analysis.lang + "|"
     feats.update([tagged + name for name in rule])  # the same evidence may weigh differently per language
     return feats
-
-
-def _read_clauses(analysis: Analysis) -> Sequence[Clause]:
-    """The clauses the model reads: not those inside a greeting that more words follow (`Analysis.lead`)."""
-    lead = analysis.lead
-    return [clause for clause in analysis.clauses if clause.end > lead] if lead else analysis.clauses
 
 
 def _clause_features(clauses: Sequence[Clause], norm: str, lead: int = 0) -> set[str]:
@@ -181,12 +176,11 @@ def _reply_form_features(lang: str, text: str, tokens: list[str], context: str) 
     return feats
 
 
-def _rule_features(analysis: Analysis, rule_primary: Code) -> list[str]:
-    """The rules: what they would decide, the codes and clause acts they saw, their numeric features
-    (each named once)."""
+def _rule_features(analysis: Analysis, clauses: Sequence[Clause], rule_primary: Code) -> list[str]:
+    """The rules: what they would decide, the codes and clause acts they saw (in `clauses`, those after a
+    greeting: `clauses_after`), their numeric features (each named once)."""
     rule = [_HIT_FEATURE[code] for code in analysis.hits]
     rule.append(_RULE_PRIMARY_FEATURE[rule_primary])
-    clauses = _read_clauses(analysis)
     if clauses:
         rule.append(_LAST_ACT_FEATURE[clauses[-1].act])
         rule.append(_FIRST_ACT_FEATURE[clauses[0].act])
@@ -485,13 +479,14 @@ class CoderModel:
         # language-tagged twin, their rows looked up together (no "da|…" strings built).
         lang = analysis.lang
         packed = self._packed.get
-        found.extend(filter(None, map(packed, _clause_features(_read_clauses(analysis), norm, analysis.lead))))
+        clauses = clauses_after(analysis.clauses, analysis.lead)
+        found.extend(filter(None, map(packed, _clause_features(clauses, norm, analysis.lead))))
         found.extend(filter(None, map(packed, _reply_form_features(lang, text, tokens, context))))
         rule_rows = self._rule_rows.get(lang)
         if rule_rows is None:
             rule_rows = self._rule_rows[lang] = _RuleRows(self._packed, lang)
         count = len(found)
-        names = _rule_features(analysis, primary)
+        names = _rule_features(analysis, clauses, primary)
         found.extend(filter(None, map(rule_rows.__getitem__, names)))
         count += sum(map(rule_rows.counts.__getitem__, names))
         return found, count

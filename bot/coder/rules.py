@@ -161,6 +161,11 @@ class Analysis:
     rule 2: the act after a greeting codes the reply); 0 when there is none."""
 
 
+def clauses_after(clauses: Sequence[Clause], lead: int) -> Sequence[Clause]:
+    """The clauses that reach past `lead` (`Analysis.lead`): those the reply's words are in."""
+    return [clause for clause in clauses if clause.end > lead] if lead else clauses
+
+
 @dataclass(slots=True)
 class _Builder:
     """Collects codes and evidence while the clauses are read, in order of appearance."""
@@ -502,9 +507,9 @@ class _Reader:
         self.found = {code: _scan(pattern, norm, where, always, keys[code])
                       if where is None or keys[code] in where or keys[code] in always else []
                       for code, pattern in lexicon.codes.items()}
-        # Advice or a judgement inside a frame that makes it the client's own thought or what the client
-        # was told ("du føler, at du skal stoppe", "du er bange for, at du er afhængig", "you've been told
-        # you have to") is reflected, not given.
+        # Advice, a judgement or a warning inside a frame that makes it the client's own thought or what the
+        # client was told ("du føler, at du skal stoppe", "du er bange for, at du er afhængig", "you're
+        # worried you'll lose …", "you've been told you have to") is reflected, not given.
         self.found[Code.CONFRONT] = _unreported(self.found[Code.CONFRONT], norm, lexicon)
         self.advice = _unreported(_scan_reply(lexicon.advice, norm, where, always, "codes.advice"), norm, lexicon)
         if duty_asked and self.advice:
@@ -517,7 +522,7 @@ class _Reader:
                 self.advice = [match for match in self.advice if match not in stated]
                 self.found[Code.GIVING_INFORMATION] = sorted([*self.found[Code.GIVING_INFORMATION], *stated],
                                                              key=lambda match: match.start())
-        self.warnings = _scan_reply(lexicon.warnings, norm, where, always, "warnings")
+        self.warnings = _unreported(_scan_reply(lexicon.warnings, norm, where, always, "warnings"), norm, lexicon)
         permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
                       if not self._pushed_after(match.end())]
         self.permission = permission[0] if permission else None
@@ -868,12 +873,12 @@ class _Reader:
         self.build.add(Code.OTHER)
         return Code.OTHER
 
-    def _reply_features(self, clauses: list[Clause], lead: int) -> None:
+    def _reply_features(self, clauses: Sequence[Clause], lead: int) -> None:
         """The reply's numeric features, read after a greeting that more words follow (`Analysis.lead`)."""
         lex, norm = self.lex, self.text[lead:]
         found = self.found
         if lead:
-            clauses = [clause for clause in clauses if clause.end > lead]
+            clauses = clauses_after(clauses, lead)
             found = {code: [match for match in matches if match.start() >= lead] for code, matches in found.items()}
         tokens = (_LATIN1 if self.latin1 and "µ" not in norm else _ANY_TEXT).word.findall(norm.casefold())
         stopwords = lex.stopwords
