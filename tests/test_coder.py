@@ -704,7 +704,53 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("morning Sam, how was the week with the patches?", "Morning.", C.OPEN_QUESTION),
     ("alcohol can make the drowsiness worse the next morning", "Can I have a beer with my new tablets?",
      C.GIVING_INFORMATION),
+    # Round AS (Danish students writing English; debt, gambling and diabetes in the UK and Australia): "a good
+    # job" is a job, not praise; what others think or said of the client is said back; "take a moment" is no
+    # advice; "simple as that" dismisses.
+    ("what would a good job look like for you", "I've been out of work for years.", C.OPEN_QUESTION),
+    ("ok, take a moment", "My eldest asked me why I'm always sleepy. That really got to me.", C.OTHER),
+    ("honestly, you just need to stop eating junk, simple as that", "Go on then, what should I be eating?",
+     C.CONFRONT),
+    ("it's not as simple as that for you", "Everyone says just stop.", C.SIMPLE_REFLECTION),
+    ("that takes budgeting skill", "I've kept the kids fed on next to nothing.", C.AFFIRM),
+    ("I see someone who came in on a monday morning to talk about it", "Everybody thinks I'm lazy.", C.AFFIRM),
+    ("everybody thinks you are lazy", "Everybody thinks I'm lazy. Maybe they're right.", C.SIMPLE_REFLECTION),
+    ("the doctor said you need to lose weight", "My doctor told me I have to lose 20 kilos.", C.SIMPLE_REFLECTION),
+    ("I appreciate that you are honest and don't just say what I want to hear", "Maybe a four.", C.AFFIRM),
 ]
+
+
+@pytest.mark.parametrize(("text", "context", "lang"), [
+    ("you need to apply for more jobs if you want to get anywhere", "I've sent two applications.", "en"),
+    ("apply for more jobs if you want to get anywhere", "I've sent two applications.", "en"),
+    ("so if you want to keep your flat, you need to open the letters", "I just leave them in a drawer.", "en"),
+    ("du skal søge flere job hvis du vil videre", "Jeg har søgt to job.", "da"),
+    ("så må du jo stoppe med at ryge hvis du vil have jobbet", "De laver en narkotest på lageret.", "da")])
+def test_a_goal_as_the_reason_for_advice_leaves_no_choice(coder: Coder, text: str, context: str, lang: str) -> None:
+    """"If you want to <goal>" gives advice its reason: the advice is pushed, not left to the client."""
+    assert coder.code(text, context, lang).primary is C.PERSUADE
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("you should apply for a couple more if you want", "en"),
+    ("if you want to try, you should apply for a couple more", "en"),
+    ("if you want to give it a go, try applying for two more this week", "en"),
+    ("hvis du vil, kan du prøve at søge to mere", "da"),
+    ("mit råd, hvis du vil have det: søg to mere i denne uge", "da")])
+def test_if_you_want_and_if_you_want_to_try_leave_the_choice(coder: Coder, text: str, lang: str) -> None:
+    """The near misses: "if you want", "if you want to try …", "hvis du vil have det" leave the choice."""
+    context = {"en": "I've sent two applications.", "da": "Jeg har søgt to job."}[lang]
+    assert coder.code(text, context, lang).primary is C.PERSUADE_WITH_PERMISSION
+
+
+@pytest.mark.parametrize("text", [
+    "you must not worry about that, if the job stops you can apply for the benefits again",
+    "payday lenders are capped, so you should never have to pay back more than double"])
+def test_reassurance_and_what_the_client_should_never_have_to_do_are_no_advice(coder: Coder, text: str) -> None:
+    """"you must not worry" (Danish "du skal ikke bekymre dig") reassures; "you should never have to pay"
+    states what the rules allow. Neither advises."""
+    assert coder.code(text, "I took out another loan.", "en").primary not in (
+        C.PERSUADE, C.PERSUADE_WITH_PERMISSION, C.CONFRONT)
 
 
 @pytest.mark.parametrize(("text", "context", "lang"), [
@@ -747,6 +793,24 @@ def test_a_question_after_a_reflection_is_the_question_in_english() -> None:
     assert model.choose(leaning, {"rp:open_question"}, "en") is C.OPEN_QUESTION
     assert model.choose(leaning, {"rp:open_question"}, "da") is C.COMPLEX_REFLECTION
     assert model.choose({C.CONFRONT: 0.6, C.OPEN_QUESTION: 0.4}, {"rp:open_question"}, "en") is C.CONFRONT
+
+
+def test_in_english_the_model_chooses_between_persuade_permission_and_confront() -> None:
+    """The English rules' persuade, permission and confront calls stand against the other codes, but among
+    the three the model, trained on the learner replies, chooses."""
+    model = Coder().model
+    assert model is not None
+    assert model.model_choice_codes == {"en": {C.PERSUADE, C.PERSUADE_WITH_PERMISSION, C.CONFRONT}}
+    judging = {C.CONFRONT: 0.6, C.PERSUADE: 0.3, C.GIVING_INFORMATION: 0.1}
+    assert model.choose(judging, {"rp:persuade_with_permission"}, "en") is C.CONFRONT
+    # Outside the three the rules' code stands: a lecture is not made information or a reflection.
+    assert model.choose({C.GIVING_INFORMATION: 0.6, C.PERSUADE: 0.4}, {"rp:persuade"}, "en") is C.PERSUADE
+    assert model.choose({C.COMPLEX_REFLECTION: 0.7, C.CONFRONT: 0.3}, {"rp:confront"}, "en") is C.CONFRONT
+    # The coder scores the heads for such a reply (the rules alone give it permission: the client asked).
+    text = "well deleting them obviously isn't enough is it, you need to do it properly this time"
+    context = "I've tried deleting the apps loads of times and I always download them again. What would you do?"
+    assert Coder(model=None).code(text, context, "en").primary is C.PERSUADE_WITH_PERMISSION
+    assert Coder().code(text, context, "en").primary is C.CONFRONT
 
 
 def test_a_condition_is_not_permission(coder: Coder) -> None:

@@ -1024,6 +1024,16 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     # pushes.
     ("tak i lige måde", "Tak for snakken.", C.OTHER),
     ("jo, og så lover du mig at du ikke drikker før vi ses igen", "Nå, jeg tror vi er færdige, ikke?", C.PERSUADE),
+    # Round AS (debt, gambling, diabetes; young students with English words): "så er det også på tide" reproaches;
+    # what others think of the client is said back; "der er ingen der siger du skal" leaves the choice.
+    ("godt, så er det også på tide du tager ansvar for resten",
+     "Jeg har betalt min husleje til tiden de sidste tre måneder.", C.CONFRONT),
+    ("der findes en del forskellige ting, skal jeg gennemgå dem", "Hvad findes der egentlig af hjælp?",
+     C.ASK_PERMISSION),
+    ("du er kommet ned på ti om dagen, det har krævet vilje", "Jeg har skåret ned til ti om dagen.", C.AFFIRM),
+    ("alle synes du er doven", "Alle synes jeg er doven.", C.SIMPLE_REFLECTION),
+    ("om du melder dig ind er helt dit valg, der er ingen der siger du skal",
+     "Jeg har tænkt på at melde mig ind i en løbeklub.", C.EMPHASIZE_AUTONOMY),
 ]
 
 
