@@ -717,6 +717,15 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("everybody thinks you are lazy", "Everybody thinks I'm lazy. Maybe they're right.", C.SIMPLE_REFLECTION),
     ("the doctor said you need to lose weight", "My doctor told me I have to lose 20 kilos.", C.SIMPLE_REFLECTION),
     ("I appreciate that you are honest and don't just say what I want to hear", "Maybe a four.", C.AFFIRM),
+    # Round AT (autonomy and confront at their fine lines; replies of 1-8 words): siding with the others,
+    # "think about the baby", "so you'd rather risk …?" confront; "it'd be a shame to waste …" argues.
+    ("its ur call, but she's prob right", "My mum says I'm drinking too much.", C.CONFRONT),
+    ("she's right there if you need her", "My mum says I'm drinking too much.", C.SIMPLE_REFLECTION),
+    ("you've got to think about the baby now, not just yourself", "Smoking is the only thing that calms me.",
+     C.CONFRONT),
+    ("so you'd rather risk a stroke?", "I'd rather not take the tablets.", C.CONFRONT),
+    ("it's your decision of course, but you're halfway through, it'd be a shame to waste that",
+     "I'm thinking of quitting the course.", C.PERSUADE),
 ]
 
 

@@ -1034,6 +1034,16 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("alle synes du er doven", "Alle synes jeg er doven.", C.SIMPLE_REFLECTION),
     ("om du melder dig ind er helt dit valg, der er ingen der siger du skal",
      "Jeg har tænkt på at melde mig ind i en løbeklub.", C.EMPHASIZE_AUTONOMY),
+    # Round AT (autonomy and confront at their fine lines): a guilt trip after autonomy, a reproach about what
+    # the client promised, rhetorical "hvordan tror du det går, hvis …" and "vil du virkelig risikere" confront;
+    # recalling what the client said is no reproach.
+    ("det er selvfølgelig dit valg. jeg håber bare du tænker på din baby", "Jeg ryger stadig lidt.", C.CONFRONT),
+    ("du lovede ellers sidst at du ville ringe hvis du ikke kunne komme", "Jeg glemte det bare.", C.CONFRONT),
+    ("du sagde sidst at du ville gå ture, hvordan er det gået", "Jeg har haft travlt.", C.OPEN_QUESTION),
+    ("og hvordan tror du det går med knæet, hvis du bare venter?", "Jeg venter lige lidt med operationen.",
+     C.CONFRONT),
+    ("vil du virkelig risikere at han ikke får den hjælp han har brug for", "Jeg vil ikke have ham udredt.",
+     C.CONFRONT),
 ]
 
 
