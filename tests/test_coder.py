@@ -300,9 +300,10 @@ ENGLISH: dict[Code, list[tuple[str, str]]] = {
         ("The best thing you can do is quit now.", SMOKE),
         ("Try to drink water between beers.", BEER),
         ("I think you should find new friends.", BEER),
-        ("You really have to think about your kids. Do you want them to smoke too?", SMOKE),
     ],
     C.CONFRONT: [
+        # Moralising (labelling rule 6), as the learner-reply labels have "think about your baby" (6 of 6).
+        ("You really have to think about your kids. Do you want them to smoke too?", SMOKE),
         ("You're an alcoholic.", BEER),
         ("You're in denial.", BEER),
         ("That's not okay.", BEER),
@@ -580,7 +581,7 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("sounds like a plan", "I'll call them tomorrow.", C.OTHER),
     ("go for a walk on the break instead", "It's the only break I get at work.", C.PERSUADE),
     ("maybe listen to your wife a little", "My wife says I drink too much.", C.PERSUADE),
-    ("think about your baby's lungs", "My girlfriend is pregnant and she wants me to stop.", C.PERSUADE),
+    ("think about your baby's lungs", "My girlfriend is pregnant and she wants me to stop.", C.CONFRONT),
     ("honestly it is good you prepare for it already now", "What do I say in an interview about the gap?",
      C.AFFIRM),
     # "you're an adult" as a reproach confronts; said to give the choice back, it does not.
@@ -724,6 +725,13 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("you've got to think about the baby now, not just yourself", "Smoking is the only thing that calms me.",
      C.CONFRONT),
     ("so you'd rather risk a stroke?", "I'd rather not take the tablets.", C.CONFRONT),
+    # "Think of your baby" moralises (as the dev labels have it); asked, or said of the client, it does not.
+    ("ok bye. and think about your daughter next time you reach for a cigarette", "Right, I need to go.", C.CONFRONT),
+    ("think of your baby", "I've cut down to five a day, isn't that enough?", C.CONFRONT),
+    ("do you ever think about your kids when you drink", "I only drink when they're asleep.", C.CLOSED_QUESTION),
+    ("what do you think about your future", "I don't know what I want.", C.OPEN_QUESTION),
+    # Round AU: holding a lot together is no collaboration.
+    ("ur holding a lot together", "Kids, job, house, and then ten minutes for me.", C.SIMPLE_REFLECTION),
     ("it's your decision of course, but you're halfway through, it'd be a shame to waste that",
      "I'm thinking of quitting the course.", C.PERSUADE),
 ]

@@ -1044,6 +1044,13 @@ BATCH_AH: list[tuple[str, str, Code]] = [
      C.CONFRONT),
     ("vil du virkelig risikere at han ikke får den hjælp han har brug for", "Jeg vil ikke have ham udredt.",
      C.CONFRONT),
+    # Round AU (replies of 1-7 words; IPS): "fortæl hende det" advises ("fortæl mig mere" asks); "sammen finder vi
+    # …" shares the plan; "du giver altid op" generalises; "hvordan kan man glemme det" reproaches.
+    ("fortæl hende det", "Min kæreste ved ikke at jeg har spillet igen.", C.PERSUADE),
+    ("fortæl mig mere", "Min kæreste ved ikke at jeg har spillet igen.", C.OPEN_QUESTION),
+    ("sammen finder vi ud af det", "Jeg ved ikke hvor jeg skal starte.", C.SEEK_COLLABORATION),
+    ("du giver altid op", "Jeg stoppede igen efter to dage.", C.CONFRONT),
+    ("hvordan kan man glemme det", "Jeg glemte pillerne igen i weekenden.", C.CONFRONT),
 ]
 
 
