@@ -118,9 +118,6 @@ class Lexicon:
     """Search in the client's line: it asks whether it must ("do I have to tell them?", "skal jeg betale …?")."""
     duty_statements: Pattern
     """Search: a reply saying what the client must ("you have to", "du skal"); after a duty question, a fact."""
-    goal_conditions: Pattern
-    """Match at a permission marker: a condition that names the client's goal ("if you want to pass", "hvis du
-    vil beholde jobbet"), which gives advice a reason, not the client a choice."""
     starts: PhraseStarts
     """Where the phrase lists in SCANNED can match in a reply (keys: their YAML keys)."""
     spoken: SpokenSpellings | None = None
@@ -894,7 +891,6 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> Lexicon:
         agreement=read.words("agreement"),
         duty_questions=read.words("duty_questions"),
         duty_statements=read.words("duty_statements"),
-        goal_conditions=read.words("goal_conditions"),
         starts=_phrase_starts({key: read.entries[key] for key in SCANNED}, WHOLE_REPLY, fallback),
         spoken=_spoken_spellings(read),
     )

@@ -402,7 +402,8 @@ class CoderModel:
         self.rule_codes = _code_lists(data.get("rule_codes", {}))
         self.family_rule_codes = _code_lists(data.get("family_rule_codes", {}))
         self.model_choice_codes = _code_lists(data.get("model_choice_codes", {}))
-        """Per language: codes among which the model's choice stands over the rules' (see `_ruled_choice`)."""
+        """Per language: codes whose rules' call stands against every other code, but among which the model
+        chooses (see `_ruled_choice`)."""
         self.questions_over_reflections = frozenset(str(lang) for lang in data.get("questions_over_reflections", []))
         """Languages where the rules' question at the end of a reply stands over the model's reflection."""
         # Per-language decision offsets (log-probability shifts tuned on cross-validation for macro-F1):
@@ -461,7 +462,7 @@ class CoderModel:
     def predict_code(self, analysis: Analysis, context: str, rule_primary: Code | None = None) -> Code:
         """`predict(...).code`, without the probabilities (what the coder needs for each reply)."""
         primary = rule_primary or decide(analysis)[0]
-        if self._stands(primary, analysis.lang) and primary not in self.model_choice_codes.get(analysis.lang, ()):
+        if self._stands(primary, analysis.lang):
             return primary  # no need to score the heads
         return self._code(self._scores(*self._rows(analysis, context, primary)), analysis.lang, primary)
 
@@ -577,11 +578,11 @@ class CoderModel:
         if ruled is not None:
             # Where the training data cannot teach a code (English: AnnoMI has no persuade, confront,
             # permission, affirm, autonomy or seek labels), the rules' code stands: always for the
-            # `rule_codes` (but among the `model_choice_codes` the model chooses), and inside the behaviour the
-            # model chose for the `family_rule_codes`.
+            # `rule_codes`, against the codes outside them for the `model_choice_codes`, and inside the
+            # behaviour the model chose for the `family_rule_codes`.
             choice = self.model_choice_codes.get(lang, ())
-            if ruled in choice and best in choice:
-                return best  # (persuade, with permission or confront: the model knows them apart)
+            if ruled in choice:
+                return best if best in choice else ruled
             within = MACRO[ruled] == MACRO[best] and ruled in self.family_rule_codes.get(lang, ())
             # "That sounds hard. What happened?" is the question (labelling rule 2), however much it reflects.
             asked = ruled in QUESTIONS and best in REFLECTIONS and lang in self.questions_over_reflections

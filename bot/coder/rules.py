@@ -524,7 +524,7 @@ class _Reader:
                                                              key=lambda match: match.start())
         self.warnings = _unreported(_scan_reply(lexicon.warnings, norm, where, always, "warnings"), norm, lexicon)
         permission = [match for match in _scan_reply(lexicon.permission, norm, where, always, "permission_markers")
-                      if not self._pushed_after(match.end()) and not self._goal_condition(match)]
+                      if not self._pushed_after(match.end())]
         self.permission = permission[0] if permission else None
         # Advice counts as given with permission when the client agreed to hear it, or the reply
         # leaves the choice with the client.
@@ -548,12 +548,6 @@ class _Reader:
             return False
         but = self.lex.contrast.search(self.text, position)
         return but is not None and any(match.start() >= but.end() for match in advice)
-
-    def _goal_condition(self, marker: re.Match[str]) -> bool:
-        """True for a marker that names the client's goal ("you need to apply for more jobs if you want to get
-        anywhere", "if you want to keep the flat, open the letters", "du skal stoppe, hvis du vil beholde
-        jobbet"): the advice's reason, not a choice left to the client."""
-        return self.lex.goal_conditions.match(self.text, marker.start()) is not None
 
     def _pushed_command(self, command: re.Match[str]) -> bool:
         """True for a command after autonomy talk and "men" ("det er dit valg, men ring nu til lægen"): a push,
