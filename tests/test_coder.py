@@ -734,6 +734,21 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("ur holding a lot together", "Kids, job, house, and then ten minutes for me.", C.SIMPLE_REFLECTION),
     ("it's your decision of course, but you're halfway through, it'd be a shame to waste that",
      "I'm thinking of quitting the course.", C.PERSUADE),
+    # Round AV (US peer-support workers; internationally trained NHS nurses): a warning from where the road ends,
+    # "it's that simple", "you can't be picky", "so you lied …?" and telling the client they are not fine
+    # confront; "you obviously care" praises; "shall I show you …?" asks permission.
+    ("you know where that road ends", "I'm just going to taper myself off, no clinic.", C.CONFRONT),
+    ("then don't use, it's that simple", "I keep ending up back at his place.", C.CONFRONT),
+    ("it's not that simple for you", "Everyone says just don't use.", C.SIMPLE_REFLECTION),
+    ("money is money and you can't be picky right now", "The job is nights at the warehouse.", C.CONFRONT),
+    ("so you lied to your doctor?", "I told him I only drink at weekends.", C.CONFRONT),
+    ("You are not fine, your sugar was 18.", "I am fine, nurse.", C.CONFRONT),
+    ("you're not fine with that", "They want me on insulin.", C.SIMPLE_REFLECTION),
+    ("you obviously care about her and the baby", "I don't want her seeing me like this.", C.AFFIRM),
+    ("you obviously don't care", "I don't want her seeing me like this.", C.CONFRONT),
+    ("Good question, shall I show you on this chart?", "How much is a unit?", C.ASK_PERMISSION),
+    ("you are doing so much for him day and night, that is real devotion", "I am up with him every night.",
+     C.AFFIRM),
 ]
 
 

@@ -1051,6 +1051,17 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     ("sammen finder vi ud af det", "Jeg ved ikke hvor jeg skal starte.", C.SEEK_COLLABORATION),
     ("du giver altid op", "Jeg stoppede igen efter to dage.", C.CONFRONT),
     ("hvordan kan man glemme det", "Jeg glemte pillerne igen i weekenden.", C.CONFRONT),
+    # Round AV (Jylland and Fyn on a phone): "æ" is jeg.
+    ("må æ fortælle lidt om hvordan det er med lærlingeløn", "Kan man overhovedet leve af en lærlingeløn?",
+     C.ASK_PERMISSION),
+    ("det er dit valg, æ ka bare fortælle hvad æ ved", "Jeg ved ikke om jeg vil stoppe.", C.EMPHASIZE_AUTONOMY),
+    # Round AV (clinicians new to MI): what the client wants now is said back ("og nu vil du gerne høre …" has the
+    # verb second, no question); what the cardiologist said is reported; plain reassurance is small talk.
+    ("vægten står stille, og nu vil du gerne høre mit bud", "Hvad synes du jeg skal gøre?", C.SIMPLE_REFLECTION),
+    ("vil du gerne høre mit bud", "Vægten har stået stille i to måneder.", C.ASK_PERMISSION),
+    ("kardiologen har sagt at du skal stoppe", "Kardiologen siger jeg skal stoppe med at ryge.",
+     C.SIMPLE_REFLECTION),
+    ("det skal nok gå, vi ses på torsdag", "Jeg er lidt nervøs for operationen.", C.OTHER),
 ]
 
 
