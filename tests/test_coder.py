@@ -749,6 +749,20 @@ ENGLISH_ROUNDS: list[tuple[str, str, Code]] = [
     ("Good question, shall I show you on this chart?", "How much is a unit?", C.ASK_PERMISSION),
     ("you are doing so much for him day and night, that is real devotion", "I am up with him every night.",
      C.AFFIRM),
+    # Round AW (replies of 1-6 words typed as texts; long turns in mandated settings): texting shorthands are read
+    # as the words ("wdym" asks, "w" is with, "thru" is through); "wanna map it out?" shares the plan; "ur thoughts
+    # on …?" asks; "better quit then" advises; "doesn't make … okay" corrects.
+    ("wdym flat", "I just feel kind of flat on these meds.", C.OPEN_QUESTION),
+    ("u stuck w it anyway", "The first week was awful but I kept going.", C.AFFIRM),
+    ("u really think things thru", "I made a list of pros and cons before I came.", C.AFFIRM),
+    ("it's up to you, I'm here to help you think it through", "I don't know if I want to stop.",
+     C.EMPHASIZE_AUTONOMY),
+    ("wanna map it out?", "I want to cut down but I don't know where to start.", C.SEEK_COLLABORATION),
+    ("ur thoughts on stopping?", "My doctor wants me off the sleeping pills.", C.OPEN_QUESTION),
+    ("better quit then", "The vape's making me cough.", C.PERSUADE),
+    ("the nhs counts vapes as one of the better quit aids", "Are vapes any good for quitting?",
+     C.GIVING_INFORMATION),
+    ("being raised worse doesn't make yelling at your kids okay", "My dad hit us. I only yell.", C.CONFRONT),
 ]
 
 
