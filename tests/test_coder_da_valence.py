@@ -1065,6 +1065,7 @@ BATCH_AH: list[tuple[str, str, Code]] = [
     # Round AW ("man" forms; replies of 1-6 words): "tage dig lidt mere sammen", "vælge og vrage" and a lack of
     # "selvdisciplin" confront; self-discipline shown is praise.
     ("så må du bare tage dig lidt mere sammen denne gang", "Jeg faldt i igen i weekenden.", C.CONFRONT),
+    ("tag dig nu lidt sammen", "Hvad gør jeg når trangen kommer efter maden?", C.CONFRONT),
     ("man kan ikke altid vælge og vrage", "Jeg vil ikke have et rengøringsjob.", C.CONFRONT),
     ("du mangler bare selvdisciplin", "Jeg spiser slik hver aften.", C.CONFRONT),
     ("du har vist stor selvdisciplin", "Jeg har ikke spist slik i en måned.", C.AFFIRM),
